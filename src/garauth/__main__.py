@@ -1,0 +1,5 @@
+import sys
+
+from garauth.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""Facts the whole project reads: Artifact Registry locations, hosts and Google endpoints.
+
+The facts live in the TOML files beside this module, with their sources; this module only
+loads them into small immutable objects. Nothing else in the project spells a hostname.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Location:
+    """One Artifact Registry location and the Docker hosts that serve it."""
+
+    name: str
+    group: str
+    rep_host: str | None  # docker.LOCATION.rep.pkg.dev, where one is known
+    listed_by: tuple[str, ...]  # which Google tools list it: "docker-credential-gcr", "gcloud"
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}-docker.pkg.dev"
+
+    @property
+    def multi_region(self) -> bool:
+        return self.group == "Multi-region"
+
+
+@dataclass(frozen=True)
+class GcrHost:
+    """A gcr.io hostname served by Artifact Registry: repository `host` in `location`."""
+
+    host: str
+    location: str
+
+    @property
+    def repository(self) -> str:
+        return self.host
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath(name).read_text("utf-8"))
+
+
+@cache
+def sources() -> dict[str, str]:
+    """Where the location facts come from: name -> URL."""
+    return dict(_load("locations.toml")["sources"])
+
+
+@cache
+def locations() -> tuple[Location, ...]:
+    raw = _load("locations.toml")
+    no_rep = set(raw["rep_hosts"]["missing"])
+    gcloud_only = set(raw["listed_by"]["gcloud_only"])
+    rep_only_dcg = set(raw["listed_by"]["docker_credential_gcr_only_rep"])
+    out = []
+    for group, names in raw["groups"].items():
+        for name in names:
+            listed = ("gcloud",) if name in gcloud_only else ("docker-credential-gcr", "gcloud")
+            rep = None if name in no_rep else f"docker.{name}.rep.pkg.dev"
+            if name in rep_only_dcg:
+                listed = ("docker-credential-gcr", "gcloud")
+            out.append(Location(name=name, group=group, rep_host=rep, listed_by=listed))
+    return tuple(out)
+
+
+@cache
+def gcr_hosts() -> tuple[GcrHost, ...]:
+    return tuple(GcrHost(**entry) for entry in _load("locations.toml")["gcr"])
+
+
+@cache
+def endpoints() -> dict[str, str]:
+    """Google and CircleCI endpoint hostnames by role (oauth2, sts, iamcredentials, circleci_oidc)."""
+    return dict(_load("endpoints.toml"))
+
+
+@cache
+def location_names() -> frozenset[str]:
+    return frozenset(loc.name for loc in locations())
+
+
+@cache
+def registry_hosts() -> dict[str, str]:
+    """Every Docker registry hostname Artifact Registry answers on, mapped to its location."""
+    hosts: dict[str, str] = {}
+    for loc in locations():
+        hosts[loc.host] = loc.name
+        if loc.rep_host:
+            hosts[loc.rep_host] = loc.name
+    for gcr in gcr_hosts():
+        hosts[gcr.host] = gcr.location
+    return hosts
+
+
+def all_hosts() -> tuple[str, ...]:
+    """Every hostname the fake serves and the sandbox routes: registries, then endpoints."""
+    return tuple(registry_hosts()) + tuple(endpoints().values())

@@ -1,0 +1,111 @@
+"""The objects every part of garauth passes around.
+
+A reader turns a file into PullSpecs; rules turn PullSpecs into Findings; tests hand PullSpecs
+to real clients. None of these objects ever holds a secret value: a credential says where its
+password comes from (a variable name, a file path), not what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was found: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class ArPath:
+    """The Artifact Registry parts of an image reference on an AR host."""
+
+    location: str  # e.g. "us-central1", "europe", "us" (gcr.io)
+    project: str  # project ID; a domain-scoped one as "example.com:my-project"
+    repository: str  # repository ID; for gcr.io hosts, the hostname
+    image: str  # image path inside the repository, may contain "/"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A parsed image reference.
+
+    `host` and `path` are what a registry client sends (`https://HOST/v2/PATH/...`); `ar` is set
+    when the host is an Artifact Registry host.
+    """
+
+    raw: str
+    host: str
+    path: str
+    tag: str | None = None
+    digest: str | None = None
+    ar: ArPath | None = None
+
+    @property
+    def reference(self) -> str:
+        """The tag or digest a client asks for; `latest` when neither is given."""
+        return self.digest or self.tag or "latest"
+
+    def __str__(self) -> str:
+        out = f"{self.host}/{self.path}"
+        if self.tag:
+            out += f":{self.tag}"
+        if self.digest:
+            out += f"@{self.digest}"
+        return out
+
+
+class SecretSource(str, Enum):
+    """Where a credential's password comes from."""
+
+    LITERAL = "literal"  # written in the file itself
+    ENV = "env"  # a variable: project/context variable, CI secret, shell variable
+    FILE = "file"  # a file path (e.g. key.json piped to docker login)
+    STEP_OUTPUT = "step-output"  # an earlier step's output (GitHub Actions)
+    OIDC = "oidc"  # no password: an OIDC token exchanged through Workload Identity Federation
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How a pull authenticates. Never holds a secret value, only where it comes from."""
+
+    kind: str  # "basic", "gcp_auth", "aws_auth", "none"
+    username: str | None = None  # literal username or None when it comes from a variable
+    username_var: str | None = None
+    password_source: SecretSource = SecretSource.NONE
+    password_ref: str | None = None  # variable name or file path; None for a literal
+    fields: dict[str, str] = field(default_factory=dict)  # e.g. gcp_auth pool/provider/account
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class PullSpec:
+    """One image some system pulls, with the credential it uses and where that was written."""
+
+    image: ImageRef | None  # None when the reference could not be parsed (see `problems`)
+    image_text: str
+    credential: Credential
+    location: Location
+    context: dict[str, str] = field(default_factory=dict)  # e.g. {"job": "build", "container": "0"}
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's verdict on a PullSpec or a file."""
+
+    rule: str  # rule id, e.g. "GA001"
+    message: str
+    location: Location
+    severity: str = "error"  # "error" | "warning" | "info"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.rule} {self.severity}: {self.message}"
