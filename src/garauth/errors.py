@@ -9,8 +9,14 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         self.file = file
         self.line = line
-        where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
-        super().__init__(f"{where}{message}")
+        self.column = column
+        self.message = message
+        where = file or ""
+        if file and line:
+            where += f":{line}" + (f":{column}" if column else "")
+        super().__init__(f"{where}: {message}" if where else message)

@@ -84,6 +84,7 @@ class Credential:
     password_ref: str | None = None  # variable name or file path; None for a literal
     fields: dict[str, str] = field(default_factory=dict)  # e.g. gcp_auth pool/provider/account
     location: Location | None = None
+    implicit: bool = False  # not written in the file: the platform applies it by default (if set up)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class PullSpec:
     credential: Credential
     location: Location
     context: dict[str, str] = field(default_factory=dict)  # e.g. {"job": "build", "container": "0"}
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # what will fail or could not be determined
+    notes: tuple[str, ...] = ()  # facts worth knowing that are not problems
 
 
 @dataclass(frozen=True)

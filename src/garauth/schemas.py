@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import regress
 
 from garauth.yamlfile import position_of_path
 
@@ -38,11 +39,37 @@ class SchemaError:
 
 
 @cache
+def _ecma(pattern: str) -> regress.Regex:
+    return regress.Regex(pattern, flags="u")
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma(pattern).find(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _ecma(pattern).find(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+@cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
+    """A validator for a built-in schema.
+
+    JSON Schema patterns are ECMA-262 regular expressions, and the vendored schemas use ECMA-only
+    syntax (the CircleCI schema's orb-reference pattern has `\\p{Cc}`, which Python's `re` rejects),
+    so `pattern` and `patternProperties` go through `regress`, as check-jsonschema does by default.
+    """
     filename = BUILTIN[name]
     text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(filename).read_text("utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
+    cls = jsonschema.validators.extend(cls, {"pattern": _pattern, "patternProperties": _pattern_properties})
     return cls(schema)
 
 
@@ -59,12 +86,36 @@ def _deepest(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
     A union schema's top error ("... is not of type 'string'") hides the useful one
     ("'password' is a required property" on the auth block); this digs it out.
     """
-    best = err
-    for sub in err.context or ():
-        cand = _deepest(sub)
-        if len(cand.absolute_path) > len(best.absolute_path):
-            best = cand
-    return best
+    return _deepest_all(err)[0]
+
+
+def _deepest_all(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """Every sub-error at the deepest path, in order: a typo `passwrd:` in a CircleCI `auth:` gives
+    both "'password' is a required property" and "('passwrd' was unexpected)"."""
+    candidates = [err]
+    stack = list(err.context or ())
+    while stack:
+        sub = stack.pop(0)
+        candidates.append(sub)
+        stack.extend(sub.context or ())
+    depth = max(len(c.absolute_path) for c in candidates)
+    deepest = [c for c in candidates if len(c.absolute_path) == depth]
+    # "is not valid under any of the given schemas" / "is not of type 'string'" from the other
+    # branches of a union only hide the specific message when there is one.
+    specific = [c for c in deepest if c.validator not in _UNION_NOISE]
+    return specific or deepest
+
+
+_UNION_NOISE = {"oneOf", "anyOf", "type", "if", "else", "then", "not"}
+
+# Keys whose values are secrets: a schema message about them must not repeat the value.
+SECRET_KEYS = {"auth", "password", "aws_auth", "aws_secret_access_key", "credentials", "DOCKER_AUTH_CONFIG"}
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    if any(part in SECRET_KEYS for part in err.absolute_path):
+        return err.message.replace(repr(err.instance), "the value")
+    return err.message
 
 
 def validate(doc: Any, schema: str) -> list[SchemaError]:
@@ -75,10 +126,12 @@ def validate(doc: Any, schema: str) -> list[SchemaError]:
         return []
     best = jsonschema.exceptions.best_match(errors)
     ordered = [best] + [e for e in errors if e is not best]
-    out = []
+    out: list[SchemaError] = []
     for err in ordered:
-        deepest = _deepest(err)
-        path = list(deepest.absolute_path)
-        line, col = position_of_path(doc, path)
-        out.append(SchemaError(line, col, _json_path(path), deepest.message))
+        for deepest in _deepest_all(err):
+            path = list(deepest.absolute_path)
+            line, col = position_of_path(doc, path)
+            found = SchemaError(line, col, _json_path(path), _message(deepest))
+            if found not in out:
+                out.append(found)
     return out

@@ -23,7 +23,7 @@ def load(path: str | Path, text: str | None = None) -> Any:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
-            raise UserError(f"cannot read the file: {err.strerror}", file=path) from None
+            raise UserError(f"cannot read the file: {err.strerror}. Check the path.", file=path) from None
         except UnicodeDecodeError:
             raise UserError("the file is not UTF-8 text", file=path) from None
     yaml = YAML(typ="rt")
@@ -32,8 +32,14 @@ def load(path: str | Path, text: str | None = None) -> Any:
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
         what = err.problem or err.context or "invalid YAML"
-        raise UserError(f"this is not valid YAML: {what}", file=path, line=line) from None
+        raise UserError(
+            f"this is not valid YAML: {what}. Fix the YAML syntax at that position.",
+            file=path,
+            line=line,
+            column=column,
+        ) from None
     except YAMLError as err:
         raise UserError(f"this is not valid YAML: {err}", file=path) from None
 
