@@ -77,7 +77,7 @@ class SecretSource(str, Enum):
 class Credential:
     """How a pull authenticates. Never holds a secret value, only where it comes from."""
 
-    kind: str  # "basic", "gcp_auth", "aws_auth", "none"
+    kind: str  # "basic", "gcp_auth", "aws_auth", "none"; "unknown" when the pull can't be determined
     username: str | None = None  # literal username or None when it comes from a variable
     username_var: str | None = None
     password_source: SecretSource = SecretSource.NONE

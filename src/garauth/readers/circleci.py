@@ -18,7 +18,8 @@ Each PullSpec has:
                         apply "executor", "name", "workflows", "contexts" (comma-separated),
                         "written" (the image text before substitution);
     credential          kind "basic" (auth:), "gcp_auth" (explicit, or implicit=True),
-                        "aws_auth" or "none"; variable NAMES only, never values;
+                        "aws_auth", "none", or "unknown" (image not determinable); variable
+                        NAMES only, never values;
     problems / notes    what will fail or cannot be determined / facts worth knowing.
 
 CircleCI rules applied (sources: /work/shared/reference/artifact-registry.md):
@@ -60,6 +61,7 @@ from garauth.readers.circleci_params import (
 )
 from garauth.secretlike import kind_of_secret
 
+LITERAL = "<written in the file>"  # stands in for a secret value the reader does not keep
 IMPLICIT_GCP_VARIABLES = {
     "oidc_service_account": "GCP_OIDC_SERVICE_ACCOUNT",
     "workload_identity_pool": "GCP_WORKLOAD_IDENTITY_POOL",
@@ -223,7 +225,7 @@ class _Reader:
             self._unresolved({"job": name}, Location(self.path, line, col), "", [problem], inv)
 
     def _unresolved(self, context: dict, where: Location, text: str, problems: list[str], inv) -> None:
-        spec = PullSpec(None, text, Credential(kind="none"), where, context, tuple(problems))
+        spec = PullSpec(None, text, Credential(kind="unknown"), where, context, tuple(problems))
         self._add(spec, inv)
 
     # -- one container -----------------------------------------------------------------------
@@ -348,6 +350,7 @@ class _Credentials:
             text = substitute(value, self.scope).text
             fields[str(key)] = text
             if key == "aws_secret_access_key" and not _VAR.fullmatch(text):
+                fields[str(key)] = LITERAL  # never keep the value
                 self.problems.append(
                     f"{self.where}.aws_auth.aws_secret_access_key is written in the file. Treat it as "
                     "leaked; store it as a project or context variable."
