@@ -101,7 +101,7 @@ def describe(cred: Credential) -> str:
     if cred.kind == "basic":
         user = f"${cred.username_var}" if cred.username_var else cred.username
         if cred.password_source is SecretSource.ENV:
-            password = f"password from ${cred.password_ref} (a project or context variable)"
+            password = f"password from project/context variable ${cred.password_ref}"
         else:
             password = "password written in the file"
         return f"auth: username {user}, {password}"
@@ -170,7 +170,14 @@ def to_text(file: str, specs: list[PullSpec]) -> str:
 def _row(label: str, text: str) -> str:
     indent = "  " + " " * 12
     first = f"  {label:<12}"
-    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=indent, break_long_words=False)
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 # -- JSON ------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ def load(path: str | Path, text: str | None = None) -> Any:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = err.problem or err.context or "invalid YAML"
+        start = err.context_mark
+        if err.problem and err.context and start and mark and start.line != mark.line:
+            what += f" ({err.context} that starts at line {start.line + 1}, column {start.column + 1})"
         raise UserError(
             f"this is not valid YAML: {what}. Fix the YAML syntax at that position.",
             file=path,

@@ -411,10 +411,13 @@ class _Credentials:
             return
         where, line = places[0]
         more = f" and {len(places) - 1} other place(s)" if len(places) > 1 else ""
-        target = "auth:" if field_name.startswith("auth.") else "image pulls (gcp_auth)"
+        if field_name.startswith("auth."):
+            rule = "CircleCI does not interpolate it in auth:"
+        else:
+            rule = "CircleCI reads it for the implicit gcp_auth only from project or context variables"
         self.problems.append(
-            f"${name} is defined only under {where} (line {line}){more}; CircleCI does not interpolate it "
-            f"in {target}. Store it as a project or context variable."
+            f"${name} is defined only under {where} (line {line}){more}; {rule}. "
+            "Store it as a project or context variable."
         )
 
 

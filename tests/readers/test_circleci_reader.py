@@ -1,0 +1,373 @@
+"""The CircleCI reader: real configs in tests/readers/circleci/, good and bad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from garauth import schemas, yamlfile
+from garauth.errors import UserError
+from garauth.model import SecretSource
+from garauth.readers import circleci
+
+FIXTURES = Path(__file__).parent / "circleci"
+NOT_VALID = {"schema_passwrd.yml", "invalid_yaml.yml"}
+VALID = sorted(p.name for p in FIXTURES.glob("*.yml") if p.name not in NOT_VALID)
+
+
+def fixture(name: str) -> Path:
+    return FIXTURES / name
+
+
+def where(name: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """1-based line and column where `needle` starts in the fixture (found independently of ruamel)."""
+    hits = [
+        (number, line.index(needle) + 1)
+        for number, line in enumerate(fixture(name).read_text().splitlines(), start=1)
+        if needle in line
+    ]
+    return hits[nth]
+
+
+def pulls(name: str):
+    result = circleci.read(fixture(name))
+    assert result.errors == []
+    return result.pullspecs
+
+
+def by_job(specs, job: str):
+    return [s for s in specs if s.context["job"] == job]
+
+
+# -- every fixture meant to be valid passes CircleCI's schema ------------------------------------
+
+
+def test_the_fixture_set_is_what_this_module_expects():
+    assert len(VALID) == 11
+    assert all(fixture(n).exists() for n in NOT_VALID)
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_fixture_passes_the_circleci_schema(name):
+    assert schemas.validate(yamlfile.load(fixture(name)), "circleci") == []
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_fixture_reads_without_errors(name):
+    result = circleci.read(fixture(name))
+    assert result.errors == []
+    assert result.pullspecs
+
+
+# -- auth: -----------------------------------------------------------------------------------------
+
+
+def test_auth_raw_json_key_from_a_project_variable():
+    (spec,) = pulls("auth_raw.yml")
+    assert spec.image_text == "us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:2026.11"
+    assert spec.image.ar.location == "us-central1"
+    assert spec.image.ar.repository == "ci-images"
+    assert spec.image.tag == "2026.11"
+    cred = spec.credential
+    assert (cred.kind, cred.username, cred.username_var) == ("basic", "_json_key", None)
+    assert (cred.password_source, cred.password_ref) == (SecretSource.ENV, "GCLOUD_SERVICE_KEY")
+    assert (spec.location.line, spec.location.column) == (7, 16)
+    assert (cred.location.line, cred.location.column) == where("auth_raw.yml", "auth:")
+    assert spec.context == {
+        "job": "build",
+        "container": "0",
+        "role": "primary",
+        "workflows": "main",
+        "contexts": "gar-pull",
+    }
+    assert spec.problems == ()
+
+
+def test_auth_base64_with_braced_variable_and_username_from_a_variable():
+    specs = pulls("auth_base64.yml")
+    (build,) = by_job(specs, "build")
+    assert build.credential.username == "_json_key_base64"
+    assert build.credential.password_ref == "GCLOUD_SERVICE_KEY_B64"
+    assert build.image.digest.startswith("sha256:4f1f9c1d")
+    assert build.image.reference == build.image.digest
+    (deploy,) = by_job(specs, "deploy")
+    assert (deploy.credential.username, deploy.credential.username_var) == (None, "AR_USERNAME")
+    assert deploy.credential.password_ref == "AR_PASSWORD"
+    assert (deploy.location.line, deploy.location.column) == where(
+        "auth_base64.yml", "europe-west1-docker", 1
+    )
+    assert build.problems == deploy.problems == ()
+
+
+# -- gcp_auth ------------------------------------------------------------------------------------
+
+
+def test_gcp_auth_explicit_fields():
+    (spec,) = pulls("gcp_auth_explicit.yml")
+    cred = spec.credential
+    assert (cred.kind, cred.implicit, cred.password_source) == ("gcp_auth", False, SecretSource.OIDC)
+    assert cred.fields == {
+        "oidc_service_account": "ci-puller@acme-ci-123.iam.gserviceaccount.com",
+        "workload_identity_pool": "projects/123456789012/locations/global/workloadIdentityPools/circleci",
+        "workload_identity_provider": "circleci-oidc",
+    }
+    assert (cred.location.line, cred.location.column) == where("gcp_auth_explicit.yml", "gcp_auth:")
+    assert spec.problems == ()
+
+
+def test_gcp_auth_implicit_on_an_ar_image_and_none_on_docker_hub():
+    primary, cache = pulls("gcp_auth_implicit.yml")
+    assert primary.image.ar.location == "asia-northeast1"
+    cred = primary.credential
+    assert (cred.kind, cred.implicit, cred.location) == ("gcp_auth", True, None)
+    assert cred.fields == {
+        "oidc_service_account": "$GCP_OIDC_SERVICE_ACCOUNT",
+        "workload_identity_pool": "$GCP_WORKLOAD_IDENTITY_POOL",
+        "workload_identity_provider": "$GCP_WORKLOAD_IDENTITY_PROVIDER",
+    }
+    assert any("pulls anonymously" in n for n in primary.notes)
+    assert primary.context["contexts"] == "gcp-oidc"
+    assert cache.image.host == "docker.io"
+    assert cache.image.path == "library/redis"
+    assert cache.credential.kind == "none"
+    assert cache.context["role"] == "secondary" and cache.context["name"] == "cache"
+    assert primary.problems == cache.problems == ()
+
+
+# -- executors, parameters, secondary containers ----------------------------------------------------
+
+
+def test_executor_parameters_matrix_and_pipeline_parameter():
+    specs = pulls("executor_params.yml")
+    build = by_job(specs, "build")
+    assert [s.image.tag for s in build] == ["1.0", "2.0"]  # one pull per matrix value
+    for s in build:
+        assert s.context["executor"] == "gar"
+        assert s.context["written"].endswith(":<< parameters.tag >>")
+        assert s.credential.password_ref == "GCLOUD_SERVICE_KEY"  # env_var_name default
+        assert (s.location.line, s.location.column) == where("executor_params.yml", "us-central1-docker")
+    (release,) = by_job(specs, "release")
+    assert release.image.tag == "latest"  # executor default
+    assert release.credential.password_ref == "RELEASE_KEY"  # value passed by the job
+    (lint,) = by_job(specs, "lint")
+    assert lint.image.tag == "2026.11"
+    assert any("pipeline.parameters.tools-tag" in n for n in lint.notes)
+    assert all(s.problems == () for s in specs)
+
+
+NO_DEFAULT = """\
+version: 2.1
+executors:
+  gar:
+    parameters:
+      tag:
+        type: string
+    docker:
+      - image: us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:<< parameters.tag >>
+jobs:
+  build:
+    executor: gar
+    steps: [checkout]
+  test:
+    docker:
+      - image: us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:<< pipeline.git.tag >>
+    steps: [checkout]
+workflows:
+  main:
+    jobs: [build, test]
+"""
+
+
+def test_parameter_without_default_or_value_and_runtime_values_are_problems():
+    result = circleci.read("inline.yml", NO_DEFAULT)
+    assert result.errors == []
+    build, test = result.pullspecs
+    assert build.image is None
+    assert build.image_text.endswith(":<< parameters.tag >>")
+    assert build.problems == (
+        "<< parameters.tag >> has no value: executors.gar.parameters.tag has no default and no value is "
+        "passed for it.",
+    )
+    assert test.image is None
+    assert test.problems == (
+        "<< pipeline.git.tag >> is only known when the pipeline runs; garauth cannot resolve it.",
+    )
+
+
+def test_secondary_containers_each_a_pull_with_its_own_position():
+    specs = pulls("secondary_containers.yml")
+    assert [s.context["container"] for s in specs] == ["0", "1", "2"]
+    assert [s.context["role"] for s in specs] == ["primary", "secondary", "secondary"]
+    assert [s.context.get("name") for s in specs] == [None, "payments", "db"]
+    assert [s.credential.kind for s in specs] == ["basic", "basic", "none"]
+    assert [(s.location.line, s.location.column) for s in specs] == [
+        where("secondary_containers.yml", "us-central1", 0),
+        where("secondary_containers.yml", "us-central1", 1),
+        where("secondary_containers.yml", "cimg/postgres"),
+    ]
+
+
+def test_orb_executor_and_orb_job_are_problems_not_crashes():
+    test, orb_job = pulls("orb_executor.yml")
+    assert test.image is None and test.credential.kind == "unknown"
+    assert test.context["executor"] == "node/default"
+    assert "circleci/node@5.2.0" in test.problems[0] and "does not fetch orb sources" in test.problems[0]
+    assert (test.location.line, test.location.column) == where("orb_executor.yml", "node/default")
+    assert orb_job.context["job"] == "node/test"
+    assert "The job 'node/test' comes from the orb circleci/node@5.2.0" in orb_job.problems[0]
+
+
+def test_undefined_executor_is_a_problem():
+    text = fixture("executor_params.yml").read_text().replace("executor: tools", "executor: toolz")
+    (lint,) = by_job(circleci.read("inline.yml", text).pullspecs, "lint")
+    assert lint.problems == (
+        "The executor 'toolz' is not defined under executors:. Define it or fix its name.",
+    )
+
+
+# -- aws_auth ------------------------------------------------------------------------------------
+
+
+def test_aws_auth_recognised_and_wrong_on_an_ar_image():
+    ecr, oidc, gar = pulls("aws_auth.yml")
+    assert ecr.credential.kind == "aws_auth"
+    assert ecr.credential.fields == {
+        "aws_access_key_id": "$AWS_ACCESS_KEY_ID",
+        "aws_secret_access_key": "$AWS_SECRET_ACCESS_KEY",
+    }
+    assert ecr.problems == () and oidc.problems == ()
+    assert oidc.credential.password_source is SecretSource.OIDC
+    assert any("Amazon ECR" in n for n in ecr.notes)
+    assert gar.problems == (
+        "jobs.gar.docker[0] uses aws_auth:, which is for Amazon ECR, but the image is on Artifact "
+        "Registry. Use auth: (username _json_key) or gcp_auth: instead.",
+    )
+
+
+def test_aws_secret_written_in_the_file_is_not_kept():
+    text = fixture("aws_auth.yml").read_text().replace("$AWS_SECRET_ACCESS_KEY", "FAKEsecretVALUE123")
+    ecr = circleci.read("inline.yml", text).pullspecs[0]
+    assert "FAKEsecretVALUE123" not in repr(ecr)
+    assert ecr.credential.fields["aws_secret_access_key"] == circleci.LITERAL
+    assert any("aws_secret_access_key is written in the file" in p for p in ecr.problems)
+
+
+# -- interpolation rules -------------------------------------------------------------------------
+
+
+def test_variable_defined_only_under_environment_is_not_interpolated_in_auth():
+    (spec,) = pulls("env_only_variable.yml")
+    user_line = where("env_only_variable.yml", "PULL_USER:")[0]
+    key_line = where("env_only_variable.yml", "AR_KEY:")[0]
+    assert spec.problems == (
+        f"$PULL_USER is defined only under jobs.build.docker[0].environment (line {user_line}); "
+        "CircleCI does not interpolate it in auth:. Store it as a project or context variable.",
+        f"$AR_KEY is defined only under jobs.build.environment (line {key_line}); "
+        "CircleCI does not interpolate it in auth:. Store it as a project or context variable.",
+    )
+    assert spec.credential.username_var == "PULL_USER"
+
+
+def test_implicit_gcp_variable_defined_only_under_environment():
+    text = (
+        fixture("gcp_auth_implicit.yml")
+        .read_text()
+        .replace(
+            "    steps:\n",
+            "    environment:\n      GCP_WORKLOAD_IDENTITY_POOL: projects/1/x\n    steps:\n",
+            1,
+        )
+    )
+    primary = circleci.read("inline.yml", text).pullspecs[0]
+    assert len(primary.problems) == 1
+    assert primary.problems[0].startswith(
+        "$GCP_WORKLOAD_IDENTITY_POOL is defined only under jobs.test.environment (line 13); CircleCI reads "
+        "it for the implicit gcp_auth only from project or context variables."
+    )
+
+
+@pytest.mark.parametrize(
+    ("job", "kind"),
+    [
+        ("json-key", "a service-account JSON key"),
+        ("access-token", "an OAuth 2.0 access token (ya29.)"),
+        ("base64-key", "a base64-encoded service-account JSON key"),
+    ],
+)
+def test_literal_secret_is_a_problem_and_never_repeated(job, kind):
+    (spec,) = by_job(pulls("literal_secret.yml"), job)
+    assert spec.credential.password_source is SecretSource.LITERAL
+    assert spec.credential.password_ref is None
+    (problem,) = spec.problems
+    assert problem.startswith(
+        f"jobs.{job}.docker[0].auth.password is written in the file: it looks like {kind}."
+    )
+    for secret in ("FAKE-NOT-A-KEY", "ya29.FAKE", "eyJ0eXBlIjog"):
+        assert secret not in repr(spec)
+
+
+def test_text_mixed_with_a_variable_in_auth_is_a_problem():
+    text = fixture("auth_raw.yml").read_text().replace("$GCLOUD_SERVICE_KEY", "prefix-$GCLOUD_SERVICE_KEY")
+    (spec,) = circleci.read("inline.yml", text).pullspecs
+    assert spec.problems == (
+        "jobs.build.docker[0].auth.password mixes text with $GCLOUD_SERVICE_KEY; CircleCI documents only "
+        "a whole value such as $NAME. Put the whole value in one project or context variable.",
+    )
+
+
+# -- bad references ----------------------------------------------------------------------------
+
+
+def test_bad_references_become_problems():
+    typo, norepo = pulls("bad_reference.yml")
+    assert typo.image is None and norepo.image is None
+    assert typo.problems == (
+        "'us-central-1-docker.pkg.dev' is not an Artifact Registry host: there is no location "
+        "'us-central-1'. Did you mean us-central1-docker.pkg.dev? The hosts are listed at "
+        "docs/reference/hosts.md.",
+    )
+    assert norepo.problems[0].startswith(
+        "The path has no repository segment: 'builder' follows the project directly."
+    )
+    assert (norepo.location.line, norepo.location.column) == (15, 16)
+
+
+# -- unusable files --------------------------------------------------------------------------------
+
+
+def test_schema_failure_gives_errors_with_positions_and_no_pullspecs():
+    result = circleci.read(fixture("schema_passwrd.yml"))
+    assert result.pullspecs == []
+    assert [(e.location.line, e.location.column, e.message) for e in result.errors] == [
+        (8, 9, "$.jobs.build.docker[0].auth: 'password' is a required property."),
+        (
+            8,
+            9,
+            "$.jobs.build.docker[0].auth: Additional properties are not allowed ('passwrd' was unexpected).",
+        ),
+    ]
+    assert "configuration-reference" in result.errors[0].hint
+
+
+def test_schema_message_does_not_repeat_a_password():
+    text = fixture("auth_raw.yml").read_text().replace("$GCLOUD_SERVICE_KEY", "123456789")
+    (error,) = circleci.read("inline.yml", text).errors
+    assert "123456789" not in str(error)
+    assert error.message == "$.jobs.build.docker[0].auth.password: the value is not of type 'string'."
+
+
+def test_invalid_yaml_raises_user_error_with_line_and_column():
+    with pytest.raises(UserError) as caught:
+        circleci.read(fixture("invalid_yaml.yml"))
+    err = caught.value
+    assert (err.line, err.column) == (8, 10)
+    assert str(err).startswith(f"{fixture('invalid_yaml.yml')}:8:10: this is not valid YAML:")
+    assert "flow mapping that starts at line 7" in str(err)
+
+
+def test_missing_and_empty_files_raise_user_error(tmp_path):
+    with pytest.raises(UserError, match="cannot read the file"):
+        circleci.read(tmp_path / "nope.yml")
+    with pytest.raises(UserError, match="the file is empty"):
+        circleci.read("empty.yml", "# nothing\n")
