@@ -1,0 +1,120 @@
+"""The fake's ASGI app: pick a service by the request's Host header, and log every request.
+
+Registry hosts (`garauth.data.registry_hosts()`) get the Docker registry API; the endpoint hosts of
+`garauth.data.endpoints()` get the OAuth 2.0 token endpoint, STS, IAM credentials and the
+CircleCI-style OIDC issuer. Any other Host gets 404.
+
+Each request is logged as one JSON line: time, host, SNI (when served by `server.serve`), method,
+path, auth scheme, username (only the fixed registry usernames), principal, status, outcome. No
+password, key, token or Authorization value is ever logged; query strings are not logged either,
+except the token endpoint's `service` and `scope`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from garauth import data
+from garauth.fake.iamcredentials import IamCredentials
+from garauth.fake.oauth import OAuth
+from garauth.fake.oidc import OidcIssuer
+from garauth.fake.registry import Registry, error_response
+from garauth.fake.state import State
+from garauth.fake.sts import Sts
+
+logger = logging.getLogger("garauth.fake")
+
+# client (address, port) -> SNI server name, filled by the TLS protocol in server.py
+SNI_BY_CLIENT: dict[tuple, str] = {}
+
+
+class RequestLog:
+    """One JSON line per request, to a file (appended) and/or the `garauth.fake` logger."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self.lock = threading.Lock()
+        self.records: list[dict] = []  # the last requests, for in-process tests
+
+    def write(self, record: dict) -> None:
+        line = json.dumps(record, sort_keys=True)
+        with self.lock:
+            self.records.append(record)
+            del self.records[:-5000]
+            if self.path:
+                with self.path.open("a") as fh:
+                    fh.write(line + "\n")
+        logger.debug("%s", line)
+
+
+class FakeGoogle:
+    """The whole fake as one ASGI app over one State."""
+
+    def __init__(self, state: State, log: RequestLog | None = None) -> None:
+        self.state = state
+        self.log = log or RequestLog()
+        ep = data.endpoints()
+        self.registry = Registry(state)
+        self.services = {
+            ep["oauth2"]: OAuth(state),
+            ep["sts"]: Sts(state),
+            ep["iamcredentials"]: IamCredentials(state),
+            ep["circleci_oidc"]: OidcIssuer(state),
+        }
+        self.registry_hosts = frozenset(data.registry_hosts())
+
+    def route(self, host: str):
+        if host in self.registry_hosts:
+            return self.registry
+        return self.services.get(host)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "").split(":")[0].lower().rstrip(".")
+        info = scope.setdefault("garauth", {})
+        status = {"code": 0}
+
+        async def send_logged(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        started = time.time()
+        app = self.route(host)
+        try:
+            if app is None:
+                info["outcome"] = "unknown host"
+                await error_response(404, ("NOT_FOUND", f"The fake does not serve {host or 'this host'}."))(
+                    scope, receive, send_logged
+                )
+            else:
+                await app(scope, receive, send_logged)
+        finally:
+            record = {
+                "time": round(started, 3),
+                "host": host,
+                "sni": SNI_BY_CLIENT.get(tuple(scope.get("client") or ())),
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status["code"],
+                "user_agent": headers.get("user-agent", "")[:200],
+                "auth": headers.get("authorization", "").split(" ", 1)[0].lower() or None,
+            }
+            for key in ("principal", "outcome", "username", "service", "scope", "digest", "reason"):
+                if key in info:
+                    record[key] = info[key]
+            self.log.write(record)

@@ -1,0 +1,164 @@
+"""Every error the fake returns, in one place, with where its text comes from.
+
+Texts marked UNCONFIRMED are the fake's choice where no primary source shows what Google sends;
+docs/reference/fake-registry.md lists them. Reference file: /work/shared/reference/artifact-registry.md
+(sections named below as §N).
+"""
+
+from __future__ import annotations
+
+import json
+
+DOWNLOAD = "artifactregistry.repositories.downloadArtifacts"
+UPLOAD = "artifactregistry.repositories.uploadArtifacts"
+GET_ACCESS_TOKEN = "iam.serviceAccounts.getAccessToken"
+
+# --- Docker registry API (errors as {"errors":[{"code","message"}]}) -------------------------
+
+
+def registry_body(code: str, message: str) -> bytes:
+    return json.dumps({"errors": [{"code": code, "message": message}]}, separators=(",", ":")).encode()
+
+
+# §4.1, docker-credential-gcr#129: an unknown username at the token endpoint (401).
+NO_VALID_CREDENTIAL = ("UNAUTHORIZED", "No valid credential was supplied.")
+
+# UNCONFIRMED (§1.2, a third-party simulator's claim): the body of the bare /v2/ 401.
+NOT_AUTHENTICATED = ("UNAUTHORIZED", "not authenticated: No credential was supplied.")
+
+# UNCONFIRMED (§1.2, same simulator): the body of a repository-scoped 401.
+NOT_AUTHENTICATED_SCOPED = ("UNAUTHORIZED", "not authenticated: No valid credential was supplied.")
+
+# UNCONFIRMED (§4.2, simulator's claim): a parseable credential that Google refuses (bogus or
+# expired access token, deleted key, disabled account), 401.
+AUTHENTICATION_FAILED = ("UNAUTHORIZED", "authentication failed")
+
+# §4.3, gcr.io ("unknown: Unable to parse json key."): the code UNKNOWN is what makes Docker print
+# "unknown:". Using it for pkg.dev hosts, for raw JSON sent as _json_key_base64 and for base64
+# sent as _json_key, and the 401 status, are UNCONFIRMED.
+UNPARSEABLE_KEY = ("UNKNOWN", "Unable to parse json key.")
+
+
+def denied(permission: str, resource: str) -> tuple[str, str]:
+    """§4.4: an authenticated principal lacks the permission, or the repository does not exist."""
+    return ("DENIED", f'Permission "{permission}" denied on resource "{resource}" (or it may not exist)')
+
+
+def denied_unauthenticated(permission: str, resource: str) -> tuple[str, str]:
+    """§4.5 (aactl#233, generative-ai#693, fuzzbench#1981): no credential at all."""
+    return (
+        "DENIED",
+        "Unauthenticated request. Unauthenticated requests do not have permission "
+        f'"{permission}" on resource "{resource}" (or it may not exist)',
+    )
+
+
+# §3, docker/build-push-action#171: a path with no repository segment (400).
+NAME_INVALID = (
+    "NAME_INVALID",
+    "Missing image name. Pushes should be of the form docker push HOST-NAME/PROJECT-ID/REPOSITORY/IMAGE",
+)
+
+# Distribution spec error codes (https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+# "Error Codes"); the message texts are the fake's own (UNCONFIRMED for AR).
+MANIFEST_UNKNOWN = ("MANIFEST_UNKNOWN", "Requested entity was not found.")
+BLOB_UNKNOWN = ("BLOB_UNKNOWN", "Requested entity was not found.")
+BLOB_UPLOAD_UNKNOWN = ("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry")
+DIGEST_INVALID = ("DIGEST_INVALID", "provided digest did not match uploaded content")
+MANIFEST_INVALID = ("MANIFEST_INVALID", "manifest invalid")
+MANIFEST_BLOB_UNKNOWN = ("MANIFEST_BLOB_UNKNOWN", "blob unknown to registry")
+UNSUPPORTED = ("UNSUPPORTED", "The operation is unsupported.")
+RANGE_INVALID = ("BLOB_UPLOAD_INVALID", "invalid content range")
+
+# --- Google OAuth 2.0 token endpoint ({"error","error_description"}) ---------------------------
+
+# §4.8, crossplane-contrib/provider-jet-gcp#56 and setup-gcloud#76: deleted or rotated key (400).
+INVALID_JWT_SIGNATURE = ("invalid_grant", "Invalid JWT Signature.")
+# UNCONFIRMED: what a disabled or deleted service account gets (400).
+ACCOUNT_NOT_FOUND = ("invalid_grant", "Invalid grant: account not found")
+# UNCONFIRMED wording: an assertion that has expired or is too long-lived (400).
+JWT_TIME = (
+    "invalid_grant",
+    "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
+    "Check your iat and exp values in the JWT claim.",
+)
+# UNCONFIRMED wording: wrong grant type or a form without an assertion (400).
+UNSUPPORTED_GRANT = ("unsupported_grant_type", "Invalid grant_type: ")
+INVALID_REQUEST = ("invalid_request", "Invalid request.")
+
+# --- Security Token Service (same OAuth error shape) -----------------------------------------
+
+# §4.10, CircleCI docs pull-an-image-from-gcp-gar-with-oidc.adoc: the text is quoted there; the
+# error code "invalid_request" is UNCONFIRMED.
+SUBJECT_TOO_LONG = (
+    "invalid_request",
+    "The size of mapped attribute google.subject exceeds the 127 bytes limit. Either modify your "
+    "attribute mapping or the incoming assertion to produce a mapped attribute that is less than "
+    "127 bytes.",
+)
+# google-github-actions/auth#60 (text, for an audience naming a pool but no provider) and #269 ("project
+# id will result in 400 errors due to invalid audience"): an audience that is not a provider's full
+# resource name. That a pool written with the project ID gets exactly this text is UNCONFIRMED.
+INVALID_AUDIENCE = (
+    "invalid_request",
+    'Invalid value for "audience". This value should be the full resource name of the Identity '
+    "Provider. See https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token for the "
+    "list of possible formats.",
+)
+# UNCONFIRMED wordings for the other STS refusals.
+STS_BAD_TOKEN = ("invalid_grant", "Unable to verify the ID Token signature.")
+STS_EXPIRED = ("invalid_grant", "The ID Token has expired.")
+
+
+def sts_wrong_issuer(got: str) -> tuple[str, str]:
+    return ("invalid_grant", f"The issuer in ID Token {got} does not match the expected ones.")  # UNCONFIRMED
+
+
+def sts_wrong_audience(got: str) -> tuple[str, str]:
+    return (
+        "invalid_grant",
+        f"The audience in ID Token [{got}] does not match the expected audience.",
+    )  # UNCONFIRMED
+
+
+STS_CONDITION = (
+    "unauthorized_client",
+    "The given credential is rejected by the attribute condition.",
+)  # UNCONFIRMED
+# google-github-actions/auth#161: a well-formed provider name whose pool or provider is missing or
+# disabled (400 invalid_target).
+STS_NO_PROVIDER = (
+    "invalid_target",
+    'The target service indicated by the "audience" parameters is invalid. This might either be '
+    "because the pool or provider is disabled or deleted or because it doesn't exist.",
+)
+# UNCONFIRMED wording: OAuth assertion with the wrong audience.
+JWT_AUDIENCE = ("invalid_grant", "Invalid JWT: Failed audience check.")
+
+
+def oauth_body(error: tuple[str, str]) -> bytes:
+    return json.dumps({"error": error[0], "error_description": error[1]}).encode()
+
+
+# --- IAM Service Account Credentials API (Google API error shape) ----------------------------
+
+# §4.10, google-github-actions/auth#526: the message; status and layout follow Google's API error
+# model (https://cloud.google.com/apis/design/errors).
+GET_ACCESS_TOKEN_DENIED = (
+    403,
+    "PERMISSION_DENIED",
+    "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+)
+# UNCONFIRMED wording: no or invalid bearer credential at iamcredentials.
+IAM_UNAUTHENTICATED = (
+    401,
+    "UNAUTHENTICATED",
+    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or "
+    "other valid authentication credential. See "
+    "https://developers.google.com/identity/sign-in/web/devconsole-project.",
+)
+
+
+def google_api_body(error: tuple[int, str, str]) -> bytes:
+    code, status, message = error
+    return json.dumps({"error": {"code": code, "message": message, "status": status}}).encode()

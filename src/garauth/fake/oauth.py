@@ -1,0 +1,98 @@
+"""The OAuth 2.0 token endpoint (oauth2.googleapis.com/token), JWT-bearer grant only.
+
+A service-account key signs an assertion (iss = the account, aud = the token URI, kid = the key
+ID); the fake checks its signature with google-auth's own verifier against the key's registered
+public key and answers as Google does: https://developers.google.com/identity/protocols/oauth2/service-account
+The assertion's iat/exp are checked against the real clock (the client's), since the client
+makes it fresh; the access token's lifetime follows the fake's clock.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from google.auth import jwt as gjwt
+from starlette.requests import Request
+from starlette.responses import Response
+
+from garauth import keyfile
+from garauth.fake import errors
+from garauth.fake.jwts import BadJwt, signature_ok, split
+from garauth.fake.state import ACCESS_TOKEN_LIFETIME, Principal, State
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+OLD_TOKEN_URIS = ("https://accounts.google.com/o/oauth2/token", "https://www.googleapis.com/oauth2/v4/token")
+
+
+def oauth_error(error: tuple[str, str], status: int = 400) -> Response:
+    return Response(errors.oauth_body(error), status_code=status, media_type="application/json")
+
+
+async def form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def note(request: Request, **fields) -> None:
+    request.scope.setdefault("garauth", {}).update(fields)
+
+
+class OAuth:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        if request.url.path != "/token" or request.method != "POST":
+            response = Response(b'{"error":"not_found"}', status_code=404, media_type="application/json")
+        else:
+            response = self.token(await form(request), request)
+        await response(scope, receive, send)
+
+    def token(self, fields: dict[str, str], request: Request) -> Response:
+        if fields.get("grant_type") != JWT_BEARER:
+            note(request, outcome="unsupported_grant_type")
+            code, text = errors.UNSUPPORTED_GRANT
+            return oauth_error((code, text + fields.get("grant_type", "")))
+        assertion = fields.get("assertion", "")
+        try:
+            header, payload, _, _ = split(assertion)
+        except BadJwt:
+            note(request, outcome="invalid_request")
+            return oauth_error(errors.INVALID_REQUEST)
+        email = str(payload.get("iss", ""))
+        kid = header.get("kid")
+        candidates = [
+            k for kid_, k in self.state.keys.items() if k["email"] == email and (not kid or kid_ == kid)
+        ]
+        if not any(signature_ok(assertion, k["public_key"]) for k in candidates):
+            note(request, outcome="invalid_grant", reason="signature")
+            return oauth_error(errors.INVALID_JWT_SIGNATURE)
+        if not self.state.account_enabled(email):
+            note(request, outcome="invalid_grant", reason="account disabled")
+            return oauth_error(errors.ACCOUNT_NOT_FOUND)
+        try:
+            # google-auth's own checks of iat/exp (real clock, 60 s skew)
+            gjwt.decode(
+                assertion, verify=True, certs=[k["public_key"] for k in candidates], clock_skew_in_seconds=60
+            )
+        except ValueError:
+            note(request, outcome="invalid_grant", reason="time")
+            return oauth_error(errors.JWT_TIME)
+        if int(payload.get("exp", 0)) - int(payload.get("iat", 0)) > 3600:
+            return oauth_error(errors.JWT_TIME)
+        if payload.get("aud") not in (keyfile.token_uri(),) + OLD_TOKEN_URIS:
+            note(request, outcome="invalid_grant", reason="audience")
+            return oauth_error(errors.JWT_AUDIENCE)
+        principal = Principal("serviceAccount", email)
+        token, expiry = self.state.issue_token(principal, "access", ACCESS_TOKEN_LIFETIME)
+        note(request, principal=str(principal), outcome="token")
+        body = {
+            "access_token": token,
+            "expires_in": max(0, int(expiry - self.state.now()) - 1),
+            "token_type": "Bearer",
+        }
+        return Response(
+            json.dumps(body).encode(), media_type="application/json", headers={"Cache-Control": "no-store"}
+        )

@@ -1,0 +1,502 @@
+"""The fake Google Cloud's state, apart from any HTTP: projects, repositories, service accounts and
+their keys, IAM bindings, Workload Identity pools and providers, images, issued tokens, a clock.
+
+`State.load(workdir)` / `state.save(workdir)` keep it in WORKDIR/state.json (public keys only;
+tokens only as SHA-256 hashes) plus WORKDIR/blobs/ (image content) and the OIDC issuer's signing
+key in WORKDIR/oidc-issuer-key.pem (test material made per workdir, mode 0600). A test can load
+a workdir, change it (delete a key, disable an account, move the clock), save it, and start the
+fake on it, in this process or another.
+
+Every method is safe to call from several threads (one re-entrant lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from garauth import keyfile
+from garauth.fake.errors import DOWNLOAD, GET_ACCESS_TOKEN, UPLOAD
+
+STATE_FILE = "state.json"
+ISSUER_KEY_FILE = "oidc-issuer-key.pem"
+
+READER = "roles/artifactregistry.reader"
+WRITER = "roles/artifactregistry.writer"
+WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
+
+# Which permissions each role carries (only the ones the fake checks).
+# https://cloud.google.com/iam/docs/roles-permissions/artifactregistry and
+# https://cloud.google.com/iam/docs/roles-permissions/iam
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    READER: frozenset({DOWNLOAD}),
+    WRITER: frozenset({DOWNLOAD, UPLOAD}),
+    "roles/artifactregistry.repoAdmin": frozenset({DOWNLOAD, UPLOAD}),
+    "roles/artifactregistry.admin": frozenset({DOWNLOAD, UPLOAD}),
+    "roles/artifactregistry.createOnPushWriter": frozenset({DOWNLOAD, UPLOAD}),
+    WORKLOAD_IDENTITY_USER: frozenset({GET_ACCESS_TOKEN}),
+    TOKEN_CREATOR: frozenset({GET_ACCESS_TOKEN}),
+}
+
+ACCESS_TOKEN_LIFETIME = 3600  # Google's default (reference §1.5)
+REGISTRY_TOKEN_LIFETIME = 3600  # UNCONFIRMED for AR (gcr.io was seen giving 43200, §1.3)
+IAM_PREFIX = "//iam.googleapis.com/"
+
+
+class NotFound(KeyError):
+    """A project, repository, account, key or pool that the state does not hold."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "not found"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as: a service account, a federated identity, or nobody."""
+
+    kind: str  # "serviceAccount", "federated", "anonymous"
+    name: str  # email, principal:// URI, or ""
+    attributes: dict = field(default_factory=dict, hash=False, compare=False)
+    pool: str = ""  # for federated: projects/N/locations/global/workloadIdentityPools/P
+
+    @property
+    def anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+    def __str__(self) -> str:
+        if self.kind == "serviceAccount":
+            return f"serviceAccount:{self.name}"
+        return self.name or "anonymous"
+
+    def members(self) -> set[str]:
+        """The IAM member strings that include this principal."""
+        out = {"allUsers"}
+        if self.anonymous:
+            return out
+        out.add("allAuthenticatedUsers")
+        if self.kind == "serviceAccount":
+            out.add(f"serviceAccount:{self.name}")
+        elif self.kind == "federated":
+            base = f"principalSet://iam.googleapis.com/{self.pool}"
+            out.add(self.name)
+            out.add(f"{base}/*")
+            for name, value in self.attributes.items():
+                if name == "google.groups":
+                    for group in value if isinstance(value, list) else [value]:
+                        out.add(f"{base}/group/{group}")
+                elif name.startswith("attribute."):
+                    out.add(f"{base}/{name}/{value}")
+        return out
+
+
+ANONYMOUS = Principal("anonymous", "")
+
+
+def repository_name(project: str, location: str, repository: str) -> str:
+    return f"projects/{project}/locations/{location}/repositories/{repository}"
+
+
+def digest_of(content: bytes) -> str:
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class State:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.clock_offset = 0.0
+        self.projects: dict[str, dict] = {}  # project id -> {"number"}
+        self.repositories: dict[str, dict] = (
+            {}
+        )  # resource name -> {"format", "images": {...}, "blobs": [...]}
+        self.service_accounts: dict[str, dict] = {}  # email -> {"project", "enabled", "unique_id"}
+        self.keys: dict[str, dict] = {}  # key id -> {"email", "public_key", "created"}
+        self.iam: dict[str, dict[str, list[str]]] = {}  # resource -> role -> members
+        self.pools: dict[str, dict] = (
+            {}
+        )  # projects/N/locations/global/workloadIdentityPools/P -> {"disabled"}
+        self.providers: dict[str, dict] = {}  # pool/providers/X -> settings
+        self.tokens: dict[str, dict] = {}  # sha256(token) -> {"kind", "principal", "expires", ...}
+        self.issuer_public_key = ""  # PEM of the OIDC issuer's signing key
+        self.issuer_key_id = ""
+        self._issuer_private_pem = ""  # never saved to state.json
+        self.blobs: dict[str, bytes] = {}  # digest -> content (manifests included)
+        self._dirty_blobs: set[str] = set()
+        self.lock = threading.RLock()
+
+    # --- clock -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward (persisted as an offset by save)."""
+        with self.lock:
+            self.clock_offset += seconds
+
+    # --- projects, repositories ------------------------------------------------------------
+
+    def add_project(self, project_id: str, number: str) -> None:
+        with self.lock:
+            self.projects[project_id] = {"number": str(number)}
+
+    def project_id_for_number(self, number: str) -> str | None:
+        for pid, proj in self.projects.items():
+            if proj["number"] == str(number):
+                return pid
+        return None
+
+    def add_repository(self, project: str, location: str, repository: str, public: bool = False) -> str:
+        if project not in self.projects:
+            raise NotFound(f"no project {project}")
+        name = repository_name(project, location, repository)
+        with self.lock:
+            self.repositories.setdefault(name, {"format": "DOCKER", "images": {}, "blobs": []})
+            if public:
+                self.grant(name, READER, "allUsers")
+        return name
+
+    def repository(self, project: str, location: str, repository: str) -> dict | None:
+        return self.repositories.get(repository_name(project, location, repository))
+
+    def is_public(self, resource: str) -> bool:
+        return "allUsers" in self.iam.get(resource, {}).get(READER, [])
+
+    # --- service accounts and keys ---------------------------------------------------------
+
+    def add_service_account(self, project: str, account_id: str) -> str:
+        if project not in self.projects:
+            raise NotFound(f"no project {project}")
+        email = f"{account_id}@{project}.iam.gserviceaccount.com"
+        with self.lock:
+            self.service_accounts.setdefault(
+                email,
+                {
+                    "project": project,
+                    "enabled": True,
+                    "unique_id": str(10**20 + secrets.randbelow(9 * 10**20)),
+                },
+            )
+        return email
+
+    def set_account_enabled(self, email: str, enabled: bool) -> None:
+        with self.lock:
+            self._account(email)["enabled"] = enabled
+
+    def disable_account(self, email: str) -> None:
+        self.set_account_enabled(email, False)
+
+    def _account(self, email: str) -> dict:
+        try:
+            return self.service_accounts[email]
+        except KeyError:
+            raise NotFound(f"no service account {email}") from None
+
+    def create_key(self, email: str) -> dict:
+        """Create a key for the account; return the key file dict (the only copy of its private key)."""
+        account = self._account(email)
+        new = keyfile.new_key_file(account["project"], email, account["unique_id"])
+        with self.lock:
+            self.keys[new.key_id] = {"email": email, "public_key": new.public_key_pem, "created": self.now()}
+        return new.key_file
+
+    def delete_key(self, key_id: str) -> None:
+        with self.lock:
+            if self.keys.pop(key_id, None) is None:
+                raise NotFound(f"no key {key_id}")
+
+    def live_key(self, key_id: str, email: str) -> dict | None:
+        key = self.keys.get(key_id)
+        return key if key and key["email"] == email else None
+
+    def account_enabled(self, email: str) -> bool:
+        account = self.service_accounts.get(email)
+        return bool(account and account["enabled"])
+
+    def check_key_file(self, key: dict) -> Principal:
+        """The service account a parsed key file authenticates, or raise CredentialRefused.
+
+        Accepted only if `type` is service_account, `private_key_id` is a live key of
+        `client_email`, the private key matches that key's registered public key, and the account
+        is enabled.
+        """
+        if not isinstance(key, dict) or key.get("type") != "service_account":
+            raise CredentialRefused("not a service-account key")
+        email, key_id = key.get("client_email"), key.get("private_key_id")
+        registered = self.live_key(str(key_id), str(email))
+        if registered is None:
+            raise CredentialRefused("key unknown or deleted")
+        try:
+            private = keyfile.load_private_key(key)
+        except (ValueError, TypeError):
+            raise CredentialRefused("private key unreadable") from None
+        if keyfile.public_pem_of(private) != registered["public_key"]:
+            raise CredentialRefused("private key does not match")
+        if not self.account_enabled(str(email)):
+            raise CredentialRefused("account disabled")
+        return Principal("serviceAccount", str(email))
+
+    # --- IAM -------------------------------------------------------------------------------
+
+    def grant(self, resource: str, role: str, member: str) -> None:
+        with self.lock:
+            members = self.iam.setdefault(resource, {}).setdefault(role, [])
+            if member not in members:
+                members.append(member)
+
+    def revoke(self, resource: str, role: str, member: str) -> None:
+        with self.lock:
+            members = self.iam.get(resource, {}).get(role, [])
+            if member in members:
+                members.remove(member)
+
+    def has_permission(self, principal: Principal, permission: str, resource: str) -> bool:
+        """Does a binding on the resource or one of its parents give the principal the permission?"""
+        if principal.kind == "serviceAccount" and not self.account_enabled(principal.name):
+            return False
+        members = principal.members()
+        parts = resource.split("/")
+        for depth in range(2, len(parts) + 1, 2):
+            bindings = self.iam.get("/".join(parts[:depth]), {})
+            for role, bound in bindings.items():
+                if permission in ROLE_PERMISSIONS.get(role, ()) and members.intersection(bound):
+                    return True
+        return False
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    def issue_token(
+        self,
+        principal: Principal,
+        kind: str = "access",
+        lifetime: int = ACCESS_TOKEN_LIFETIME,
+        expires: float | None = None,
+    ) -> tuple[str, float]:
+        """Mint a token for the principal; return (token, expiry time). Only its hash is kept."""
+        prefix = {"access": "ya29.", "federated": "ya29.d.", "registry": "ar."}[kind]
+        token = prefix + secrets.token_urlsafe(48)
+        expiry = min(self.now() + lifetime, expires) if expires else self.now() + lifetime
+        with self.lock:
+            self._expire_tokens()
+            self.tokens[_hash_token(token)] = {
+                "kind": kind,
+                "principal_kind": principal.kind,
+                "principal": principal.name,
+                "pool": principal.pool,
+                "attributes": principal.attributes,
+                "expires": expiry,
+            }
+        return token, expiry
+
+    def token_principal(self, token: str, kinds: tuple[str, ...] = ("access",)) -> Principal | None:
+        """Who a live token of one of `kinds` belongs to; None if unknown, expired or disabled."""
+        record = self.tokens.get(_hash_token(token))
+        if not record or record["kind"] not in kinds or record["expires"] <= self.now():
+            return None
+        principal = Principal(
+            record["principal_kind"], record["principal"], record["attributes"], record["pool"]
+        )
+        if principal.kind == "serviceAccount" and not self.account_enabled(principal.name):
+            return None
+        return principal
+
+    def _expire_tokens(self) -> None:
+        now = self.now()
+        if len(self.tokens) > 2000:
+            for h in [h for h, r in self.tokens.items() if r["expires"] <= now]:
+                del self.tokens[h]
+
+    # --- Workload Identity Federation ------------------------------------------------------
+
+    def add_pool(self, project_number: str, pool_id: str) -> str:
+        name = f"projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}"
+        with self.lock:
+            self.pools.setdefault(name, {"disabled": False})
+        return name
+
+    def add_oidc_provider(
+        self,
+        pool: str,
+        provider_id: str,
+        issuer: str,
+        allowed_audiences: list[str],
+        attribute_mapping: dict[str, str],
+        attribute_condition: str | None = None,
+    ) -> str:
+        if pool not in self.pools:
+            raise NotFound(f"no pool {pool}")
+        name = f"{pool}/providers/{provider_id}"
+        with self.lock:
+            self.providers[name] = {
+                "issuer": issuer,
+                "allowed_audiences": list(allowed_audiences),
+                "attribute_mapping": dict(attribute_mapping),
+                "attribute_condition": attribute_condition,
+                "disabled": False,
+            }
+        return name
+
+    # --- OIDC issuer standing in for CircleCI's --------------------------------------------
+
+    def ensure_issuer_key(self) -> None:
+        with self.lock:
+            if self._issuer_private_pem:
+                return
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self._issuer_private_pem = private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+            self.issuer_public_key = keyfile.public_pem_of(private)
+            self.issuer_key_id = hashlib.sha256(self.issuer_public_key.encode()).hexdigest()[:32]
+
+    @property
+    def issuer_private_pem(self) -> str:
+        self.ensure_issuer_key()
+        return self._issuer_private_pem
+
+    # --- images ----------------------------------------------------------------------------
+
+    def _repo(self, resource: str) -> dict:
+        try:
+            return self.repositories[resource]
+        except KeyError:
+            raise NotFound(f"no repository {resource}") from None
+
+    def put_blob(self, resource: str, content: bytes) -> str:
+        digest = digest_of(content)
+        with self.lock:
+            repo = self._repo(resource)
+            if digest not in self.blobs:
+                self.blobs[digest] = bytes(content)
+                self._dirty_blobs.add(digest)
+            if digest not in repo["blobs"]:
+                repo["blobs"].append(digest)
+        return digest
+
+    def has_blob(self, resource: str, digest: str) -> bool:
+        repo = self.repositories.get(resource)
+        return bool(repo) and digest in repo["blobs"] and digest in self.blobs
+
+    def get_blob(self, resource: str, digest: str) -> bytes | None:
+        return self.blobs.get(digest) if self.has_blob(resource, digest) else None
+
+    def put_manifest(self, resource: str, image: str, reference: str, content: bytes, media_type: str) -> str:
+        """Store a manifest under image; tag it if reference is a tag. Return its digest."""
+        digest = self.put_blob(resource, content)
+        with self.lock:
+            img = self._repo(resource)["images"].setdefault(image, {"tags": {}, "manifests": {}})
+            img["manifests"][digest] = media_type
+            if not reference.startswith("sha256:"):
+                img["tags"][reference] = digest
+        return digest
+
+    def get_manifest(self, resource: str, image: str, reference: str) -> tuple[str, str, bytes] | None:
+        """(digest, media type, content) of a manifest by tag or digest, or None."""
+        repo = self.repositories.get(resource)
+        img = repo and repo["images"].get(image)
+        if not img:
+            return None
+        digest = reference if reference.startswith("sha256:") else img["tags"].get(reference)
+        if not digest or digest not in img["manifests"]:
+            return None
+        return digest, img["manifests"][digest], self.blobs[digest]
+
+    def tags(self, resource: str, image: str) -> list[str] | None:
+        repo = self.repositories.get(resource)
+        img = repo and repo["images"].get(image)
+        return sorted(img["tags"]) if img else None
+
+    # --- persistence -----------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        with self.lock:
+            return {
+                "version": 1,
+                "clock_offset": self.clock_offset,
+                "projects": self.projects,
+                "repositories": self.repositories,
+                "service_accounts": self.service_accounts,
+                "keys": self.keys,
+                "iam": self.iam,
+                "pools": self.pools,
+                "providers": self.providers,
+                "tokens": self.tokens,
+                "issuer": {"public_key": self.issuer_public_key, "key_id": self.issuer_key_id},
+            }
+
+    def save(self, workdir: str | os.PathLike) -> None:
+        """Write state.json (atomically), new blobs, and the issuer key if it is new."""
+        root = Path(workdir)
+        root.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            blob_dir = root / "blobs" / "sha256"
+            blob_dir.mkdir(parents=True, exist_ok=True)
+            for digest in list(self.blobs):
+                path = blob_dir / digest.split(":", 1)[1]
+                if digest in self._dirty_blobs or not path.exists():
+                    path.write_bytes(self.blobs[digest])
+            self._dirty_blobs.clear()
+            if self._issuer_private_pem:
+                key_path = root / ISSUER_KEY_FILE
+                if not key_path.exists():
+                    _write_private(key_path, self._issuer_private_pem)
+            tmp = root / (STATE_FILE + ".tmp")
+            tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
+            tmp.replace(root / STATE_FILE)
+
+    @classmethod
+    def load(cls, workdir: str | os.PathLike, clock: Callable[[], float] = time.time) -> State:
+        root = Path(workdir)
+        raw = json.loads((root / STATE_FILE).read_text())
+        state = cls(clock=clock)
+        state.clock_offset = float(raw.get("clock_offset", 0.0))
+        state.projects = raw["projects"]
+        state.repositories = raw["repositories"]
+        state.service_accounts = raw["service_accounts"]
+        state.keys = raw["keys"]
+        state.iam = raw["iam"]
+        state.pools = raw.get("pools", {})
+        state.providers = raw.get("providers", {})
+        state.tokens = raw.get("tokens", {})
+        state.issuer_public_key = raw.get("issuer", {}).get("public_key", "")
+        state.issuer_key_id = raw.get("issuer", {}).get("key_id", "")
+        key_path = root / ISSUER_KEY_FILE
+        if key_path.exists():
+            state._issuer_private_pem = key_path.read_text()
+        for repo in state.repositories.values():
+            for digest in repo["blobs"]:
+                if digest not in state.blobs:
+                    state.blobs[digest] = (root / "blobs" / "sha256" / digest.split(":", 1)[1]).read_bytes()
+        return state
+
+    @staticmethod
+    def exists(workdir: str | os.PathLike) -> bool:
+        return (Path(workdir) / STATE_FILE).exists()
+
+
+class CredentialRefused(Exception):
+    """A credential that parsed but that Google would refuse; the reason is for logs only."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+write_private = _write_private
