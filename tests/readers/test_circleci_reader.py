@@ -44,7 +44,7 @@ def by_job(specs, job: str):
 
 
 def test_the_fixture_set_is_what_this_module_expects():
-    assert len(VALID) == 11
+    assert len(VALID) == 12
     assert all(fixture(n).exists() for n in NOT_VALID)
 
 
@@ -216,6 +216,21 @@ def test_orb_executor_and_orb_job_are_problems_not_crashes():
     assert (test.location.line, test.location.column) == where("orb_executor.yml", "node/default")
     assert orb_job.context["job"] == "node/test"
     assert "The job 'node/test' comes from the orb circleci/node@5.2.0" in orb_job.problems[0]
+
+
+def test_inline_orb_executor_and_job_are_resolved():
+    lint, build = sorted(pulls("inline_orb.yml"), key=lambda s: s.context["job"], reverse=True)
+    assert (lint.context["job"], lint.context["executor"], lint.image.tag) == ("platform/lint", "base", "1.0")
+    assert lint.context["contexts"] == "platform"
+    assert (build.context["job"], build.context["executor"], build.image.tag) == (
+        "build",
+        "platform/base",
+        "2.0",
+    )
+    for spec in (lint, build):
+        assert spec.credential.password_ref == "PLATFORM_KEY"
+        assert (spec.location.line, spec.location.column) == where("inline_orb.yml", "us-central1-docker")
+        assert spec.problems == ()
 
 
 def test_undefined_executor_is_a_problem():

@@ -144,23 +144,30 @@ class _Reader:
         for name, job in (self.doc.get("jobs") or {}).items():
             if isinstance(job, dict) and job.get("type", "build") == "build":
                 for inv in runs.get(str(name)) or [Invocation(None)]:
-                    self._job(str(name), job, inv)
+                    self._job(str(name), job, inv, f"jobs.{name}")
         for name, invs in runs.items():
-            if "/" in name:
+            orb, slash, job_name = name.partition("/")
+            inline = self.orbs.get(orb) if slash else None
+            job = (inline.get("jobs") or {}).get(job_name) if isinstance(inline, dict) else None
+            if isinstance(job, dict):  # a job of an inline orb, written in this file
+                for inv in invs:
+                    self._job(name, job, inv, f"orbs.{orb}.jobs.{job_name}", namespace=orb)
+            elif slash:
                 self._orb_job(name, invs)
         specs = [d.build() for d in self.drafts.values()]
         return sorted(specs, key=lambda s: (s.location.line, s.location.column, s.context.get("job", "")))
 
     # -- jobs and executors ------------------------------------------------------------------
 
-    def _job(self, name: str, job: dict, inv: Invocation) -> None:
+    def _job(self, name: str, job: dict, inv: Invocation, owner: str, namespace: str | None = None) -> None:
+        """The pulls of one job run; `namespace` is the inline orb the job belongs to, if any."""
         params = declared(job)
         params.update((k, v) for k, v in inv.args if k in params)
-        scope = Scope(f"jobs.{name}", params, self.pipeline)
+        scope = Scope(owner, params, self.pipeline)
         base = {"job": name}
         if "executor" not in job:
             for index, container in enumerate(job.get("docker") or []):
-                self._container(base, index, container, scope, f"jobs.{name}", inv)
+                self._container(base, index, container, scope, owner, inv)
             return
         ref = job["executor"]
         value = whole_parameter(ref, scope)
@@ -172,7 +179,7 @@ class _Reader:
         if named.problems:
             self._unresolved(base, where, named.text, named.problems, inv)
             return
-        body, owner, problem = self._executor(named.text)
+        body, owner, problem = self._executor(named.text, namespace)
         if body is None:
             self._unresolved({**base, "executor": named.text}, where, "", [problem], inv)
             return
@@ -185,10 +192,16 @@ class _Reader:
         for index, container in enumerate(body.get("docker") or []):
             self._container({**base, "executor": named.text}, index, container, exec_scope, owner, inv)
 
-    def _executor(self, name: str) -> tuple[dict | None, str, str]:
-        """The executor's body and its config path, or None and why it cannot be read."""
+    def _executor(self, name: str, namespace: str | None) -> tuple[dict | None, str, str]:
+        """The executor's body and its config path, or None and why it cannot be read.
+
+        Inside an inline orb, a bare name is one of the orb's own executors."""
         orb, slash, exec_name = name.partition("/")
-        if not slash:
+        if not slash and namespace:
+            body = (self.orbs[namespace].get("executors") or {}).get(name)
+            owner = f"orbs.{namespace}.executors.{name}"
+            why = f"The executor '{name}' is not defined under orbs.{namespace}.executors:."
+        elif not slash:
             body, owner = self.executors.get(name), f"executors.{name}"
             why = f"The executor '{name}' is not defined under executors:. Define it or fix its name."
         elif isinstance(self.orbs.get(orb), dict):  # an inline orb, written in this file
@@ -438,7 +451,7 @@ def _environment_definitions(doc: Any) -> dict[str, list[tuple[str, int]]]:
             for i, item in enumerate(node):
                 visit(item, f"{path}[{i}]")
 
-    for top in ("jobs", "executors"):
+    for top in ("jobs", "executors", "orbs"):
         visit(doc.get(top), top)
     return found
 
