@@ -80,18 +80,13 @@ def _json_path(parts) -> str:
     return out
 
 
-def _deepest(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """The sub-error (through anyOf/oneOf branches) whose path reaches deepest into the document.
-
-    A union schema's top error ("... is not of type 'string'") hides the useful one
-    ("'password' is a required property" on the auth block); this digs it out.
-    """
-    return _deepest_all(err)[0]
-
-
 def _deepest_all(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
-    """Every sub-error at the deepest path, in order: a typo `passwrd:` in a CircleCI `auth:` gives
-    both "'password' is a required property" and "('passwrd' was unexpected)"."""
+    """The sub-errors (through anyOf/oneOf branches) whose path reaches deepest into the document.
+
+    A union schema's top error ("... is not of type 'string'") hides the useful ones: a typo
+    `passwrd:` in a CircleCI `auth:` gives both "'password' is a required property" and
+    "Additional properties are not allowed ('passwrd' was unexpected)"; this digs them out.
+    """
     candidates = [err]
     stack = list(err.context or ())
     while stack:

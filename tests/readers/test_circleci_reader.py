@@ -386,3 +386,57 @@ def test_missing_and_empty_files_raise_user_error(tmp_path):
         circleci.read(tmp_path / "nope.yml")
     with pytest.raises(UserError, match="the file is empty"):
         circleci.read("empty.yml", "# nothing\n")
+
+
+EXECUTOR_PARAMETER = """\
+version: 2.1
+parameters:
+  builder-tag:
+    type: string
+    default: "7.1"
+executors:
+  gar:
+    parameters:
+      tag:
+        type: string
+        default: "1.0"
+    docker:
+      - image: us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:<< parameters.tag >>
+jobs:
+  build:
+    parameters:
+      exec:
+        type: executor
+        default: gar
+    executor: << parameters.exec >>
+    steps: [checkout]
+  pinned:
+    parameters:
+      tag:
+        type: string
+    executor:
+      name: gar
+      tag: << parameters.tag >>
+    steps: [checkout]
+workflows:
+  main:
+    jobs:
+      - build
+      - pinned:
+          tag: << pipeline.parameters.builder-tag >>
+"""
+
+
+def test_executor_typed_parameter_and_pipeline_parameter_passed_in_a_workflow():
+    build, pinned = sorted(
+        circleci.read("inline.yml", EXECUTOR_PARAMETER).pullspecs, key=lambda s: s.context["job"]
+    )
+    assert (build.context["executor"], build.image.tag, build.problems) == ("gar", "1.0", ())
+    assert (pinned.image.tag, pinned.problems) == ("7.1", ())
+
+
+def test_orb_reference_is_checked_with_ecma_regex_semantics():
+    text = fixture("orb_executor.yml").read_text().replace("circleci/node@5.2.0", "circleci/node@latest")
+    errors = circleci.read("inline.yml", text).errors
+    assert errors and all(e.location.line == where("orb_executor.yml", "circleci/node@")[0] for e in errors)
+    assert "'circleci/node@latest' does not match" in errors[0].message

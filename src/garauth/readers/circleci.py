@@ -162,7 +162,10 @@ class _Reader:
     def _job(self, name: str, job: dict, inv: Invocation, owner: str, namespace: str | None = None) -> None:
         """The pulls of one job run; `namespace` is the inline orb the job belongs to, if any."""
         params = declared(job)
-        params.update((k, v) for k, v in inv.args if k in params)
+        workflow_scope = Scope("parameters", {}, self.pipeline)  # values passed in a workflow
+        for key, value in inv.args:
+            if key in params:
+                params[key] = substitute(value, workflow_scope).text if isinstance(value, str) else value
         scope = Scope(owner, params, self.pipeline)
         base = {"job": name}
         if "executor" not in job:
