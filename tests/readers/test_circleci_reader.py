@@ -440,3 +440,31 @@ def test_orb_reference_is_checked_with_ecma_regex_semantics():
     errors = circleci.read("inline.yml", text).errors
     assert errors and all(e.location.line == where("orb_executor.yml", "circleci/node@")[0] for e in errors)
     assert "'circleci/node@latest' does not match" in errors[0].message
+
+
+def test_auth_and_gcp_auth_together_and_an_empty_password_are_problems():
+    text = (
+        fixture("gcp_auth_explicit.yml")
+        .read_text()
+        .replace(
+            "        gcp_auth:\n",
+            "        auth:\n          username: _json_key\n          password: ''\n        gcp_auth:\n",
+        )
+    )
+    (spec,) = circleci.read("inline.yml", text).pullspecs
+    assert spec.credential.kind == "basic"
+    assert spec.problems == (
+        "jobs.test.docker[0] has both auth: and gcp_auth:; CircleCI does not document which one it uses. "
+        "Keep one.",
+        "jobs.test.docker[0].auth.password is empty. Write password: $VARIABLE.",
+    )
+
+
+def test_executor_from_an_undeclared_orb():
+    text = (
+        fixture("orb_executor.yml").read_text().replace("executor: node/default", "executor: python/default")
+    )
+    test = circleci.read("inline.yml", text).pullspecs[0]
+    assert test.problems == (
+        "The executor 'python/default' names the orb 'python', which is not declared under orbs:.",
+    )
