@@ -49,11 +49,22 @@ SETUP_FAILED = 125  # exit status when the sandbox itself could not be set up
 
 # Variables that would send clients somewhere other than the hosts file says.
 _DROPPED_ENV = (
-    "http_proxy", "https_proxy", "all_proxy", "no_proxy",
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-    "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG", "DOCKER_AUTH_CONFIG",
-    "CONTAINERS_REGISTRIES_CONF", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "REGISTRY_AUTH_FILE",
-)  # fmt: skip
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "DOCKER_AUTH_CONFIG",
+    "CONTAINERS_REGISTRIES_CONF",
+    "CONTAINERS_CONF",
+    "CONTAINERS_STORAGE_CONF",
+    "REGISTRY_AUTH_FILE",
+)
 
 
 class SandboxError(Exception):
@@ -184,8 +195,10 @@ def _strip_dashes(command: list[str]) -> list[str]:
 def _run_cli(args: argparse.Namespace) -> int:
     command = _strip_dashes(list(args.command))
     if not command:
-        print("garauth sandbox: give the command to run after --, e.g. garauth sandbox -- skopeo --version",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "garauth sandbox: give the command to run after --, e.g. garauth sandbox -- skopeo --version",
+            file=sys.stderr,
+        )
         return 2
     ok, reason = available()
     if not ok:
@@ -232,8 +245,16 @@ def _write_client_config(workdir: Path, paths: dict[str, Path]) -> None:
     """Per-user containers configuration in the workdir, read instead of /etc/containers."""
     cc = paths["containers_config"]
     c = paths["containers"]
-    for d in (paths["home"], paths["docker_config"], cc / "registries.d", c / "storage", c / "runroot",
-              c / "tmp", c / "sigstore", paths["auth_file"].parent):  # fmt: skip
+    for d in (
+        paths["home"],
+        paths["docker_config"],
+        cc / "registries.d",
+        c / "storage",
+        c / "runroot",
+        c / "tmp",
+        c / "sigstore",
+        paths["auth_file"].parent,
+    ):
         d.mkdir(parents=True, exist_ok=True)
     paths["run"].chmod(0o700)
     files = {
@@ -309,8 +330,15 @@ def _setup_namespace(paths: dict[str, Path]) -> None:
     upper.mkdir()
     work.mkdir()
     try:
-        _sh("mount", "-t", "overlay", "garauth-varlib", "-o",
-            f"lowerdir=/var/lib,upperdir={upper},workdir={work}", "/var/lib")  # fmt: skip
+        _sh(
+            "mount",
+            "-t",
+            "overlay",
+            "garauth-varlib",
+            "-o",
+            f"lowerdir=/var/lib,upperdir={upper},workdir={work}",
+            "/var/lib",
+        )
     except SandboxError:
         pass
 
@@ -344,7 +372,7 @@ def _start_fake(workdir: Path, paths: dict[str, Path], ready_timeout: float) -> 
                 str(workdir),
                 "--listen",
                 f"{FAKE_ADDR}:{FAKE_PORT}",
-            ],  # fmt: skip
+            ],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
