@@ -97,6 +97,13 @@ def seed(state: State) -> dict[str, dict]:
     return keys
 
 
+def seed_bare(state: State) -> None:
+    """The tutorial's starting point, "from nothing": project PROJECT (number PROJECT_NUMBER) and
+    the OIDC issuer's key only; no repository, account, key, binding or pool."""
+    state.add_project(PROJECT, PROJECT_NUMBER)
+    state.ensure_issuer_key()
+
+
 def credential_config(
     token_file: str, provider_id: str = PROVIDER_ID, account: str = "reader", project: str = PROJECT_NUMBER
 ) -> dict:

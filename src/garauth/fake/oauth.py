@@ -90,7 +90,7 @@ class OAuth:
         note(request, principal=str(principal), outcome="token")
         body = {
             "access_token": token,
-            "expires_in": max(0, int(expiry - self.state.now()) - 1),
+            "expires_in": max(0, round(expiry - self.state.now()) - 1),
             "token_type": "Bearer",
         }
         return Response(

@@ -262,7 +262,7 @@ class Registry:
             _note(request, outcome="UNAUTHORIZED")
             return error_response(401, errors.NO_VALID_CREDENTIAL)
         token, expiry = self.state.issue_token(principal, "registry", REGISTRY_TOKEN_LIFETIME)
-        lifetime = max(0, int(expiry - self.state.now()))
+        lifetime = max(0, round(expiry - self.state.now()))
         issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.state.now()))
         body = {"token": token, "access_token": token, "expires_in": lifetime, "issued_at": issued}
         _note(request, outcome="token")

@@ -87,7 +87,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(app, server_pem: Path, *, main_thread: bool = True):
+def make_server(app, server_pem: Path, *, graceful: float = 3):
     """A uvicorn Server for the app with the fake's certificate, recording SNI per connection."""
     import uvicorn
     from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -113,7 +113,7 @@ def make_server(app, server_pem: Path, *, main_thread: bool = True):
         access_log=False,
         log_level="warning",
         server_header=False,
-        timeout_graceful_shutdown=3,
+        timeout_graceful_shutdown=graceful,
         ws="none",
     )
     config.load()

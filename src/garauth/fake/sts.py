@@ -108,7 +108,7 @@ class Sts:
             "access_token": token,
             "issued_token_type": ACCESS_TOKEN_TYPE,
             "token_type": "Bearer",
-            "expires_in": max(0, int(expiry - self.state.now()) - 1),
+            "expires_in": max(0, round(expiry - self.state.now()) - 1),
         }
         return Response(json.dumps(body).encode(), media_type="application/json")
 

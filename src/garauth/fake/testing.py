@@ -62,6 +62,17 @@ class RunningFake:
     def key_text(self, account: str) -> str:
         return self.paths.keys[account].read_text()
 
+    def requests_session(self):
+        """A requests Session that trusts only the fake's CA. `trust_env` is off because
+        REQUESTS_CA_BUNDLE in the environment would otherwise override `verify` (and proxies
+        from the environment must not apply)."""
+        import requests
+
+        session = requests.Session()
+        session.verify = self.ca
+        session.trust_env = False
+        return session
+
     def route(self, hosts: Iterable[str] | None = None) -> contextlib.AbstractContextManager:
         """Route the fake's hostnames (default: all of them) to this fake."""
         return route(hosts if hosts is not None else data.all_hosts(), self.port)
@@ -85,7 +96,7 @@ def running_fake(
     app = FakeGoogle(state, RequestLog(paths.log))
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = make_server(app, paths.server_pem)
+    server = make_server(app, paths.server_pem, graceful=0.2)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="garauth-fake", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
