@@ -476,3 +476,41 @@ def _env_names(parent: Any, env: Any) -> list[tuple[str, int]]:
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One `run:` step of a job: the shell command CircleCI runs, as written."""
+
+    job: str
+    name: str | None
+    command: str
+    location: Location
+
+
+def run_steps(path: str | Path, text: str | None = None) -> list[RunStep]:
+    """Every `run:` step of the config's top-level jobs, in file order.
+
+    Used to execute login steps (`docker login ... --password-stdin`) exactly as written.
+    Parameters in commands are left as written; steps from orbs are not included.
+    """
+    path = str(path)
+    doc = yamlfile.load(path, text)
+    out: list[RunStep] = []
+    jobs = doc.get("jobs") if isinstance(doc, dict) else None
+    for job_name, job in (jobs or {}).items():
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for index, step in enumerate(steps or []):
+            if not isinstance(step, dict) or "run" not in step:
+                continue
+            run = step["run"]
+            name = None
+            if isinstance(run, dict):
+                command, name = run.get("command"), run.get("name")
+                line, col = yamlfile.position(run, "command")
+            else:
+                command = run
+                line, col = yamlfile.position(step, "run")
+            if isinstance(command, str):
+                out.append(RunStep(str(job_name), name, command, Location(path, line, col)))
+    return out
