@@ -27,6 +27,13 @@ needs = {
     for tool in ("skopeo", "podman", "docker", "curl")
 }
 
+
+def require(tool: str) -> None:
+    """Skip the calling test when `tool` is not installed."""
+    if shutil.which(tool) is None:
+        pytest.skip(f"`{tool}` is not installed")
+
+
 HOST = f"{demo.LOCATION}-docker.pkg.dev"
 REPO_PATH = f"{HOST}/{demo.PROJECT}/{demo.REPO}"
 IMAGE = f"{REPO_PATH}/hello:1.0"

@@ -1,0 +1,52 @@
+"""`docker login --password-stdin` (the docker CLI logs in without an engine) with every credential
+kind; and proof that it verifies the fake's certificate in the sandbox, which it would not do
+if the hostnames resolved to a loopback address."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from sandboxkit import (
+    HOST,
+    IMAGE,
+    KINDS,
+    client_lines,
+    demo_manifest_digest,
+    describe,
+    needs,
+    needs_sandbox,
+    password,
+    sh,
+)
+
+pytestmark = [pytest.mark.sandbox, needs_sandbox, needs["docker"]]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_login_then_skopeo_uses_it(workdir, kind):
+    proc = sh(
+        workdir,
+        f"""{password(kind)}
+        printf %s "$PASS" | docker login -u {kind} --password-stdin {HOST}
+        skopeo inspect --format '{{{{.Digest}}}}' docker://{IMAGE}""",
+    )
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.splitlines()[0] == "Login Succeeded"
+    assert proc.stdout.splitlines()[-1] == demo_manifest_digest(workdir)
+    config = json.loads((workdir / "home" / ".docker" / "config.json").read_text())
+    username = base64.b64decode(config["auths"][HOST]["auth"]).decode().split(":", 1)[0]
+    assert username == kind
+
+
+def test_docker_verifies_tls(workdir):
+    proc = sh(
+        workdir,
+        f"""{password("_json_key")}
+        printf %s "$PASS" | env -u SSL_CERT_FILE docker login -u _json_key --password-stdin {HOST}""",
+    )
+    assert proc.returncode == 1, describe(proc)
+    x509 = "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    assert client_lines(proc.stderr)[-1] == f'Get "https://{HOST}/v2/": {x509}'
+    assert not (workdir / "home" / ".docker" / "config.json").exists()
