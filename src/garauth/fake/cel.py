@@ -2,7 +2,7 @@
 
 Supported: string literals ('...' or "..."), true/false, integers, names (`assertion`,
 `attribute`, `google`), member access (`assertion.sub`), index (`assertion['oidc.circleci.com/project-id']`),
-`+` (string concatenation), `==`, `!=`, `&&`, `||`, `!`, `in` (list membership), parentheses,
+`+` (string concatenation), `==`, `!=`, `&&`, `||`, `!`, `in` (list membership), list literals, parentheses,
 and the methods `.extract('prefix{name}suffix')`, `.startsWith(s)`, `.endsWith(s)`,
 `.contains(s)`. Google's description of mappings and conditions:
 https://cloud.google.com/iam/docs/workload-identity-federation#mapping and
@@ -184,6 +184,14 @@ class _Parser:
             inner = self.or_()
             self.take(")")
             return inner
+        if (kind, value) == ("op", "["):
+            items = []
+            while self.peek() != ("op", "]"):
+                items.append(self.or_())
+                if self.peek() == ("op", ","):
+                    self.take()
+            self.take("]")
+            return items
         raise CelError(f"unexpected {value or 'end of expression'!r}")
 
 

@@ -70,6 +70,8 @@ def parse_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UserError(f"--listen {value!r}: write HOST:PORT, for example {DEFAULT_LISTEN}")
+    if int(port) > 65535:
+        raise UserError(f"--listen {value!r}: cannot listen on port {port} (ports are 0 to 65535)")
     return host.strip("[]"), int(port)
 
 
@@ -79,9 +81,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as err:
+    except (OSError, OverflowError) as err:
         sock.close()
-        raise UserError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+        raise UserError(f"cannot listen on {host}:{port}: {getattr(err, 'strerror', None) or err}") from None
     sock.listen(512)
     sock.set_inheritable(True)
     return sock
@@ -164,10 +166,10 @@ def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, ann
 
     The state is saved back to the workdir on a clean exit (pushed images, issued tokens).
     """
+    sock = bind(host, port)
     paths = prepare(workdir)
     state = State.load(paths.workdir)
     app = FakeGoogle(state, RequestLog(paths.log))
-    sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     url = f"https://{host if ':' not in host else f'[{host}]'}:{bound_port}"
     server = make_server(app, paths.server_pem)
