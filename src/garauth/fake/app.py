@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from garauth import data
+from garauth.fake import errors
 from garauth.fake.iamcredentials import IamCredentials
 from garauth.fake.oauth import OAuth
 from garauth.fake.oidc import OidcIssuer
@@ -98,9 +99,7 @@ class FakeGoogle:
         try:
             if app is None:
                 info["outcome"] = "unknown host"
-                await error_response(404, ("NOT_FOUND", f"The fake does not serve {host or 'this host'}."))(
-                    scope, receive, send_logged
-                )
+                await error_response(404, errors.host_unknown(host))(scope, receive, send_logged)
             else:
                 await app(scope, receive, send_logged)
         finally:

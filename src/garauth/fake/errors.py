@@ -69,6 +69,14 @@ MANIFEST_INVALID = ("MANIFEST_INVALID", "manifest invalid")
 MANIFEST_BLOB_UNKNOWN = ("MANIFEST_BLOB_UNKNOWN", "blob unknown to registry")
 UNSUPPORTED = ("UNSUPPORTED", "The operation is unsupported.")
 RANGE_INVALID = ("BLOB_UPLOAD_INVALID", "invalid content range")
+NAME_UNKNOWN = ("NAME_UNKNOWN", "Requested entity was not found.")  # tags/list of an unknown image
+PATH_UNKNOWN = ("NOT_FOUND", "Not found.")  # a path the registry API does not have
+
+
+def host_unknown(host: str) -> tuple[str, str]:
+    """The fake's own answer for a Host it does not serve (Google would not be reached at all)."""
+    return ("NOT_FOUND", f"The fake does not serve {host or 'this host'}.")
+
 
 # --- Google OAuth 2.0 token endpoint ({"error","error_description"}) ---------------------------
 
@@ -136,6 +144,10 @@ STS_NO_PROVIDER = (
 JWT_AUDIENCE = ("invalid_grant", "Invalid JWT: Failed audience check.")
 
 
+# The fake's own 404 for paths the OAuth, STS and OIDC hosts do not serve.
+OAUTH_NOT_FOUND = ("not_found", "Not found.")
+
+
 def oauth_body(error: tuple[str, str]) -> bytes:
     return json.dumps({"error": error[0], "error_description": error[1]}).encode()
 
@@ -157,6 +169,12 @@ IAM_UNAUTHENTICATED = (
     "other valid authentication credential. See "
     "https://developers.google.com/identity/sign-in/web/devconsole-project.",
 )
+
+
+IAM_NOT_FOUND = (404, "NOT_FOUND", "Requested entity was not found.")  # the fake's own wording
+IAM_BAD_JSON = (400, "INVALID_ARGUMENT", "Invalid JSON payload received.")  # UNCONFIRMED wording
+# google-github-actions/auth quotes this text (reference §1.5); its status here is UNCONFIRMED.
+IAM_LIFETIME = (400, "INVALID_ARGUMENT", "The access token lifetime cannot exceed 3600 seconds.")
 
 
 def google_api_body(error: tuple[int, str, str]) -> bytes:

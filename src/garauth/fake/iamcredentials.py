@@ -36,7 +36,7 @@ class IamCredentials:
         request = Request(scope, receive)
         m = _PATH.match(request.url.path)
         if not m or request.method != "POST":
-            response = api_error((404, "NOT_FOUND", "Requested entity was not found."))
+            response = api_error(errors.IAM_NOT_FOUND)
         else:
             response = self.generate(request, unquote(m["sa"]), await request.body())
         await response(scope, receive, send)
@@ -65,16 +65,13 @@ class IamCredentials:
         try:
             wanted = json.loads(body or b"{}")
         except json.JSONDecodeError:
-            return api_error((400, "INVALID_ARGUMENT", "Invalid JSON payload received."))
+            return api_error(errors.IAM_BAD_JSON)
         lifetime = ACCESS_TOKEN_LIFETIME
         m = LIFETIME.fullmatch(str(wanted.get("lifetime", "3600s")))
         if m:
             lifetime = int(m[1])
         if lifetime > 3600:
-            # google-github-actions/auth quotes this text (reference §1.5); its status is UNCONFIRMED
-            return api_error(
-                (400, "INVALID_ARGUMENT", "The access token lifetime cannot exceed 3600 seconds.")
-            )
+            return api_error(errors.IAM_LIFETIME)
         access, expiry = self.state.issue_token(Principal("serviceAccount", email), "access", lifetime)
         note(request, outcome="token")
         out = {"accessToken": access, "expireTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expiry))}

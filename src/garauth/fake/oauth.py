@@ -45,7 +45,7 @@ class OAuth:
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
         if request.url.path != "/token" or request.method != "POST":
-            response = Response(b'{"error":"not_found"}', status_code=404, media_type="application/json")
+            response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
         else:
             response = self.token(await form(request), request)
         await response(scope, receive, send)

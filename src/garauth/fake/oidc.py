@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from garauth import data
+from garauth.fake import errors
 from garauth.fake.jwts import sign
 from garauth.fake.state import State
 
@@ -98,7 +99,9 @@ class OidcIssuer:
         request = Request(scope, receive)
         m = _PATH.match(request.url.path)
         if not m or request.method not in ("GET", "HEAD"):
-            response = Response(b'{"message":"Not Found"}', status_code=404, media_type="application/json")
+            response = Response(
+                errors.oauth_body(errors.OAUTH_NOT_FOUND), status_code=404, media_type="application/json"
+            )
         elif m["doc"] == "openid-configuration":
             iss = issuer_url(m["org"])
             doc = {

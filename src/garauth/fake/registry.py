@@ -119,7 +119,7 @@ class Registry:
             return self.token(request)
         m = _PATH.match(path)
         if not m:
-            return error_response(404, ("NOT_FOUND", "Not found."))
+            return error_response(404, errors.PATH_UNKNOWN)
         try:
             target = target_for(_host(request), m["name"])
         except NameInvalid:
@@ -423,7 +423,7 @@ class Registry:
         tags = self.state.tags(target.resource, target.image)
         if tags is None:
             _note(request, outcome="NAME_UNKNOWN")
-            return error_response(404, ("NAME_UNKNOWN", "Requested entity was not found."))  # UNCONFIRMED
+            return error_response(404, errors.NAME_UNKNOWN)
         last = request.query_params.get("last")
         if last:
             tags = [t for t in tags if t > last]

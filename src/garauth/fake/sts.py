@@ -40,7 +40,7 @@ class Sts:
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
         if request.url.path != "/v1/token" or request.method != "POST":
-            response = Response(b'{"error":"not_found"}', status_code=404, media_type="application/json")
+            response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
         else:
             response = self.exchange(await form(request), request)
         await response(scope, receive, send)
