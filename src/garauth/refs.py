@@ -196,7 +196,7 @@ def _refuse_lookalike_host(raw: str, host: str) -> None:
         raise RefError(
             raw,
             f"'{bare}' is not an Artifact Registry host: there is no location '{m.group('loc')}'.",
-            f"{hint}The hosts are listed at docs/reference/hosts.md.",
+            f"{hint}`gcloud artifacts locations list` lists the locations.",
         )
     if bare.endswith(".pkg.dev"):
         raise RefError(

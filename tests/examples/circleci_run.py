@@ -62,10 +62,15 @@ class PullResult:
 
 
 _PULL = """
+# Credentials go to podman the way a Docker executor hands them to its engine: as an auth
+# entry for the host, used for the pull itself (no separate login step).
 export REGISTRY_AUTH_FILE="$PWD/auth-$$.json"
 trap 'rm -f "$REGISTRY_AUTH_FILE"' EXIT
 if [ -n "$GA_USERNAME" ]; then
-  printf '%s' "$GA_PASSWORD" | podman login -u "$GA_USERNAME" --password-stdin "$GA_HOST" >/dev/null
+  AUTH=$(printf '%s:%s' "$GA_USERNAME" "$GA_PASSWORD" | base64 -w0)
+  printf '{"auths":{"%s":{"auth":"%s"}}}' "$GA_HOST" "$AUTH" > "$REGISTRY_AUTH_FILE"
+else
+  printf '{"auths":{}}' > "$REGISTRY_AUTH_FILE"
 fi
 podman pull -q "$GA_IMAGE" >/dev/null
 podman image inspect --format '{{.Digest}}' "$GA_IMAGE"
@@ -87,12 +92,14 @@ def pull(spec: PullSpec, workdir: Path, bound: dict[str, str] | None = None, *, 
     """Pull the image of one PullSpec as CircleCI would, with podman in the sandbox."""
     bound = variables(workdir) if bound is None else bound
     cred = spec.credential
-    env = {"GA_IMAGE": spec.image_text, "GA_HOST": spec.image.host, "PY": sys.executable,
+    env = {"GA_IMAGE": spec.image_text, "GA_HOST": spec.image_text.split("/")[0], "PY": sys.executable,
            "WIF_TOKEN": str(HERE / "wif_token.py")}  # fmt: skip
     script = _PULL
     if cred.kind == "basic":
         env["GA_USERNAME"] = _value(cred.username, cred.username_var, bound)
         env["GA_PASSWORD"] = _value(None, cred.password_ref, bound) if cred.password_ref else ""
+    elif cred.kind == "gcp_auth" and cred.implicit and not all(v in bound for v in _IMPLICIT.values()):
+        env["GA_USERNAME"] = ""  # CircleCI: no auth, no GCP_* variables -> an anonymous pull
     elif cred.kind == "gcp_auth":
         fields = cred.fields
         if cred.implicit:
@@ -120,3 +127,30 @@ def run_step(command: str, workdir: Path, bound: dict[str, str] | None = None) -
     """Run a `run:` step's command as written, with the snippet's variables bound, in the sandbox."""
     bound = variables(workdir) if bound is None else bound
     return sandbox.run(["sh", "-ec", command], workdir, env=bound, timeout=180)
+
+
+_TOKEN_REQUEST = """
+# Ask the registry's token endpoint directly, as go-containerregistry tools (crane, ko, skaffold)
+# do, and print its answer: the registry's own reason for a refusal, which podman does not show.
+PATH_=${GA_IMAGE#*/}; PATH_=${PATH_%%[:@]*}
+HDR="$PWD/hdr-$$"; trap 'rm -f "$HDR"' EXIT
+if [ -n "$GA_USERNAME" ]; then
+  printf 'Authorization: Basic %s\\n' "$(printf '%s:%s' "$GA_USERNAME" "$GA_PASSWORD" | base64 -w0)" > "$HDR"
+else
+  : > "$HDR"
+fi
+curl -sS -H @"$HDR" "https://$GA_HOST/v2/token?scope=repository:$PATH_:pull&service=$GA_HOST"
+echo
+"""
+
+
+def token_request(spec: PullSpec, workdir: Path, bound: dict[str, str]) -> subprocess.CompletedProcess:
+    """The registry's answer to the token request a pull of `spec` makes (basic credentials only)."""
+    cred = spec.credential
+    env = {"GA_IMAGE": spec.image_text, "GA_HOST": spec.image_text.split("/")[0], "GA_USERNAME": "", "GA_PASSWORD": ""}
+    if cred.kind == "basic":
+        env["GA_USERNAME"] = _value(cred.username, cred.username_var, bound)
+        env["GA_PASSWORD"] = _value(None, cred.password_ref, bound) if cred.password_ref else ""
+    elif cred.kind != "none" and not (cred.kind == "gcp_auth" and cred.implicit):
+        raise AssertionError(f"{spec.location}: token_request takes basic or no credentials, not {cred.kind}")
+    return sandbox.run(["sh", "-ec", _TOKEN_REQUEST], workdir, env=env, timeout=120)
