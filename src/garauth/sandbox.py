@@ -78,6 +78,10 @@ def _unshare_argv() -> list[str]:
     argv = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child=SIGTERM"]
     if os.geteuid() != 0:
         argv.insert(1, "--map-root-user")
+    # If this process dies, even by SIGKILL, unshare gets SIGKILL, and its --kill-child stops the
+    # sandbox inside cleanly. setpriv is util-linux's, like unshare.
+    if shutil.which("setpriv"):
+        argv = ["setpriv", "--pdeathsig", "KILL", "--", *argv]
     return argv
 
 
@@ -214,10 +218,35 @@ def _run_cli(args: argparse.Namespace) -> int:
     else:
         workdir = Path(tempfile.mkdtemp(prefix="garauth-sandbox-"))
         print(f"garauth sandbox: workdir {workdir} (kept; reuse it with --workdir)", file=sys.stderr)
+    return _follow(subprocess.Popen(command_argv(command, workdir, ready_timeout=args.ready_timeout)))
+
+
+def _follow(proc: subprocess.Popen) -> int:
+    """Wait for `unshare`, passing on SIGTERM and SIGHUP.
+
+    `unshare --fork` ignores SIGTERM while it waits, so the signal is passed on by killing it: its
+    --kill-child then sends SIGTERM to the sandbox inside, which stops COMMAND and the fake.
+    Ctrl-C reaches COMMAND directly (same process group); then this only waits.
+    """
+
+    passed_on: list[int] = []
+
+    def pass_on(signum, _frame):
+        passed_on.append(signum)
+        if proc.poll() is None:
+            proc.kill()
+
+    previous = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.run(command_argv(command, workdir, ready_timeout=args.ready_timeout)).returncode
-    except KeyboardInterrupt:
-        return 130
+        while True:
+            try:
+                status = proc.wait()
+                return 128 + passed_on[0] if passed_on else status
+            except KeyboardInterrupt:
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- inside the namespace

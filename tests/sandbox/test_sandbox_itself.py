@@ -1,0 +1,206 @@
+"""`garauth sandbox` itself: status and output pass through, the routing, the private files,
+the environment, nothing left running, and the messages when it cannot start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sandboxkit import describe, needs, needs_sandbox, sh
+
+from garauth import data, sandbox
+
+pytestmark = [pytest.mark.sandbox, needs_sandbox]
+
+
+def _fakes_for(workdir: Path) -> list[int]:
+    """PIDs of fake-registry processes serving workdir, anywhere on the machine."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"fake-registry" in argv and str(workdir).encode() in argv:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_status_and_output_pass_through(shared):
+    proc = sandbox.run(["sh", "-c", "echo out; echo err >&2; cat; exit 7"], shared, input="in\n")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (7, "out\nin\n", "err\n")
+    assert proc.args == ["sh", "-c", "echo out; echo err >&2; cat; exit 7"]
+
+
+def test_every_host_resolves_to_the_fake_and_nothing_else_resolves(shared):
+    script = (
+        "import socket, garauth.data as d\n"
+        "bad = [h for h in d.all_hosts() if socket.gethostbyname(h) != '192.0.2.10']\n"
+        "print(len(d.all_hosts()), bad)\n"
+        "try:\n    socket.gethostbyname('example.com'); print('example.com resolved')\n"
+        "except OSError:\n    print('example.com unresolved')\n"
+    )
+    proc = sandbox.run([sys.executable, "-c", script], shared)
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.splitlines() == [f"{len(data.all_hosts())} []", "example.com unresolved"]
+
+
+@needs["curl"]
+def test_no_route_out(shared):
+    # 203.0.113.7 is TEST-NET-3: never anyone's host; the namespace has no route to it anyway.
+    connect = "import socket; socket.create_connection(('203.0.113.7', 443), timeout=5)"
+    proc = sh(
+        shared,
+        f"""ip -o link | wc -l
+        curl -sS --max-time 5 https://203.0.113.7/ 2>/dev/null || echo curl=$?
+        "$PY" -c "{connect}" 2>&1 | tail -1""",
+    )
+    assert proc.stdout.splitlines() == ["1", "curl=7", "OSError: [Errno 101] Network is unreachable"], (
+        describe(proc)
+    )
+
+
+def test_environment_points_into_the_workdir(shared):
+    proc = sh(
+        shared,
+        "pwd; for v in HOME DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME \\\n"
+        "CONTAINERS_STORAGE_CONF SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; do eval echo \\$$v; done",
+    )
+    assert proc.returncode == 0, describe(proc)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == str(shared)
+    assert all(line.startswith(str(shared) + "/") for line in lines[1:]), lines
+    assert lines[-3:] == [str(shared / "ca.pem")] * 3
+
+
+def test_machine_hosts_file_untouched_and_fake_stopped(shared):
+    before = Path("/etc/hosts").read_bytes()
+    proc = sh(shared, "grep -c 192.0.2.10 /etc/hosts")
+    assert proc.stdout.strip() == str(len(data.all_hosts()))
+    assert Path("/etc/hosts").read_bytes() == before
+    assert _fakes_for(shared) == []
+
+
+def test_timeout_stops_command_and_fake(workdir):
+    with pytest.raises(subprocess.TimeoutExpired):
+        sandbox.run(["sleep", "60"], workdir, timeout=4)
+    deadline = time.monotonic() + 10
+    while _fakes_for(workdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _fakes_for(workdir) == []
+
+
+def test_fake_that_fails_to_start_is_reported(workdir):
+    (workdir / "state.json").write_text("not json")
+    proc = sandbox.run(["true"], workdir)
+    assert proc.returncode == sandbox.SETUP_FAILED
+    first, *rest = proc.stderr.splitlines()
+    why = "the fake registry exited with status 2 before it was ready"
+    assert first == f"garauth sandbox: {why}; its stderr ends with:"
+    assert any("state.json: cannot be read" in line for line in rest), proc.stderr
+
+
+def test_command_not_found(shared):
+    proc = sandbox.run(["no-such-command-here"], shared)
+    assert (proc.returncode, proc.stderr) == (
+        127,
+        "garauth sandbox: command not found: no-such-command-here\n",
+    )
+
+
+def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "garauth.cli", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_cli_runs_in_a_new_temporary_workdir():
+    proc = _cli("--", "sh", "-c", "test -s ca.pem && pwd")
+    line = proc.stderr.strip()
+    assert line.startswith("garauth sandbox: workdir ") and line.endswith(" (kept; reuse it with --workdir)")
+    workdir = Path(line.split()[3])
+    try:
+        assert proc.returncode == 0, describe(proc)
+        assert proc.stdout.strip() == str(workdir)
+        assert (workdir / "keys" / "reader.json").is_file()
+    finally:
+        import shutil
+
+        shutil.rmtree(workdir)
+
+
+def test_cli_with_workdir_and_exit_status(shared):
+    proc = _cli("--workdir", str(shared), "--", "sh", "-c", "exit 3")
+    assert (proc.returncode, proc.stderr) == (3, "")
+
+
+def test_cli_without_command():
+    proc = _cli()
+    assert proc.returncode == 2
+    assert (
+        proc.stderr
+        == "garauth sandbox: give the command to run after --, e.g. garauth sandbox -- skopeo --version\n"
+    )
+
+
+def test_cli_where_namespaces_are_unavailable(tmp_path):
+    # Without `unshare` on PATH the sandbox cannot start: one line says why, no traceback.
+    proc = _cli("--workdir", str(tmp_path), "--", "true", env={**os.environ, "PATH": str(tmp_path)})
+    assert proc.returncode == sandbox.SETUP_FAILED
+    assert proc.stderr == "garauth sandbox: `unshare` is not installed (Debian package util-linux)\n"
+
+
+def test_sigterm_stops_everything(workdir):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "garauth.cli", "sandbox", "--workdir", str(workdir), "--", "sleep", "60"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not _fakes_for(workdir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _fakes_for(workdir), "the fake did not start"
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 128 + signal.SIGTERM  # sleep was terminated; the status says so
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 10
+    while _fakes_for(workdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _fakes_for(workdir) == []
+
+
+def test_killed_caller_leaves_nothing_running(workdir):
+    # Even SIGKILL of the process that started the sandbox stops it (parent-death signal).
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from garauth import sandbox; sandbox.run(['sleep', '60'], sys.argv[1])",
+            str(workdir),
+        ]
+    )
+    deadline = time.monotonic() + 20
+    while not _fakes_for(workdir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _fakes_for(workdir), "the fake did not start"
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 10
+    while _fakes_for(workdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _fakes_for(workdir) == []
