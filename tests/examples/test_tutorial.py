@@ -1,0 +1,99 @@
+"""The tutorial, end to end: from a bare project, run its gcloud commands as written (against the
+stand-in gcloud over the fake's state), push an image, and pull the job image of each config it
+ends with, as CircleCI would: first with the key the commands created, then keyless.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from circleci_run import CIRCLECI, pull
+
+from garauth import sandbox
+from garauth.fake import demo, gcloud, images, tls
+from garauth.fake.state import State, repository_name
+from garauth.readers import circleci
+
+GCLOUD_EXAMPLES = CIRCLECI.parent / "gcloud"
+AVAILABLE, WHY_NOT = sandbox.available()
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.skipif(not AVAILABLE, reason=f"garauth sandbox cannot run here: {WHY_NOT}"),
+    pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed"),
+]
+
+
+# The tutorial's project has no demo key files: only the keyless values are bound up front.
+GCP_VARIABLES = {
+    "GCP_OIDC_SERVICE_ACCOUNT": demo.email("reader"),
+    "GCP_WORKLOAD_IDENTITY_POOL": demo.pool_name(),
+    "GCP_WORKLOAD_IDENTITY_PROVIDER": demo.PROVIDER_ID,
+}
+
+
+def run_script(name: str, workdir: Path, cwd: Path, bin_dir: Path) -> None:
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", gcloud.WORKDIR_ENV: str(workdir)}
+    proc = subprocess.run(["sh", str(GCLOUD_EXAMPLES / name)], cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
+
+
+@pytest.fixture(scope="module")
+def tutorial(tmp_path_factory):
+    """A project taken through the tutorial's commands; returns (workdir, the key file it made)."""
+    root = tmp_path_factory.mktemp("tutorial")
+    workdir, home, bin_dir = root / "fake", root / "you", root / "bin"
+    workdir.mkdir()
+    home.mkdir()
+    state = State()
+    demo.seed_bare(state)
+    state.save(workdir)
+    tls.ensure(workdir)
+    gcloud.install(bin_dir)
+
+    run_script("key-setup.sh", workdir, home, bin_dir)
+    # "Push your image to it as usual": the team's push, done here by the fake directly.
+    state = State.load(workdir)
+    images.store_hello(state, repository_name(demo.PROJECT, demo.LOCATION, demo.REPO))
+    state.save(workdir)
+    return workdir, home / "key.json", home, bin_dir
+
+
+def test_the_key_the_tutorial_made_pulls_the_job_image(tutorial):
+    workdir, key, *_ = tutorial
+    spec = circleci.read(CIRCLECI / "json-key-raw.yml").pullspecs[0]
+    bound = {**GCP_VARIABLES, "GCLOUD_SERVICE_KEY": key.read_text()}
+    result = pull(spec, workdir, bound)
+    assert result.ok, result.describe()
+
+
+@pytest.mark.parametrize("v2_token", [False, True], ids=["CIRCLE_OIDC_TOKEN", "CIRCLE_OIDC_TOKEN_V2"])
+def test_after_the_keyless_setup_gcp_auth_pulls_the_job_image(tutorial, v2_token):
+    workdir, _key, home, bin_dir = tutorial
+    if not State.load(workdir).pools:
+        run_script("wif-setup.sh", workdir, home, bin_dir)
+    spec = circleci.read(CIRCLECI / "gcp-auth-explicit.yml").pullspecs[0]
+    result = pull(spec, workdir, GCP_VARIABLES, v2_token=v2_token)
+    assert result.ok, result.describe()
+
+
+def test_without_the_binding_the_keyless_pull_is_refused(tutorial, tmp_path):
+    """The binding step matters: remove it and the same pull fails at the token exchange."""
+    workdir, _key, home, bin_dir = tutorial
+    if not State.load(workdir).pools:
+        run_script("wif-setup.sh", workdir, home, bin_dir)
+    copy = tmp_path / "fake"
+    shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("containers", ".sandbox", "run"))
+    state = State.load(copy)
+    account = f"projects/{demo.PROJECT}/serviceAccounts/{demo.email('reader')}"
+    for role, members in list(state.iam.get(account, {}).items()):
+        for member in list(members):
+            state.revoke(account, role, member)
+    state.save(copy)
+    spec = circleci.read(CIRCLECI / "gcp-auth-explicit.yml").pullspecs[0]
+    result = pull(spec, copy, GCP_VARIABLES)
+    assert not result.ok
+    assert "iam.serviceAccounts.getAccessToken" in result.proc.stderr
