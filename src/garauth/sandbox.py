@@ -5,7 +5,8 @@
 COMMAND runs in private network, mount and PID namespaces (`unshare`). There:
 
   * the only network device is `lo`, with 127.0.0.1 and 192.0.2.10 (TEST-NET-1) on it, so
-    nothing can leave the machine: a name that is not routed fails with "network is unreachable";
+    nothing can leave the machine; /etc/resolv.conf names a resolver on 127.0.0.53 that answers
+    every query with NXDOMAIN, so a name that is not routed fails with "no such host";
   * a private /etc/hosts maps every Artifact Registry, gcr.io and Google endpoint hostname to
     192.0.2.10, where the fake (`garauth fake-registry`) listens on port 443 with TLS.
     Not 127.0.0.1: the docker CLI skips certificate checks for a registry on a loopback address;
@@ -41,6 +42,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from garauth import data
+from garauth.fake import dns
 
 FAKE_ADDR = "192.0.2.10"  # TEST-NET-1 (RFC 5737), on lo inside the namespace only
 FAKE_PORT = 443
@@ -353,6 +355,13 @@ def _setup_namespace(paths: dict[str, Path]) -> None:
     hosts.write_text("\n".join(lines) + "\n")
     hosts.chmod(0o644)
     _sh("mount", "--bind", str(hosts), "/etc/hosts")
+    # Names not in the hosts file get NXDOMAIN from a resolver that knows none, so a typo in a
+    # host fails with "no such host" as on the internet, naming the same resolver everywhere.
+    resolv = private / "resolv.conf"
+    resolv.write_text(f"nameserver {dns.RESOLVER_ADDR}\noptions timeout:1 attempts:1\n")
+    resolv.chmod(0o644)
+    _sh("mount", "--bind", str(resolv), "/etc/resolv.conf")
+    dns.serve(dns.RESOLVER_ADDR, 53)
     # Root skopeo keeps a blob-info cache in /var/lib/containers/cache whatever it is told; an
     # overlay sends that write to the tmpfs. Best effort: without it the run still works.
     upper, work = private / "varlib-upper", private / "varlib-work"
