@@ -5,6 +5,7 @@ ends with, as CircleCI would: first with the key the commands created, then keyl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -97,3 +98,46 @@ def test_without_the_binding_the_keyless_pull_is_refused(tutorial, tmp_path):
     result = pull(spec, copy, GCP_VARIABLES)
     assert not result.ok
     assert "iam.serviceAccounts.getAccessToken" in result.proc.stderr
+
+
+def script_parts(name: str) -> tuple[str, dict[str, str]]:
+    """A script's prelude (everything before its first section) and its named sections."""
+    text = (GCLOUD_EXAMPLES / name).read_text()
+    prelude = text.split("# --8<-- [start:", 1)[0]
+    sections = {}
+    for chunk in text.split("# --8<-- [start:")[1:]:
+        section, _, rest = chunk.partition("]\n")
+        sections[section] = rest.split(f"# --8<-- [end:{section}]", 1)[0]
+    return prelude, sections
+
+
+def test_rotation_never_leaves_the_job_without_a_working_key(tutorial, tmp_path):
+    """rotate-key.sh, step by step as the how-to runs it: both keys pull between creating the new
+    key and deleting the old one; after that only the new key pulls."""
+    workdir, old_key, _home, bin_dir = tutorial
+    copy, cwd = tmp_path / "fake", tmp_path / "you"
+    shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("containers", ".sandbox", "run"))
+    cwd.mkdir()
+    prelude, sections = script_parts("rotate-key.sh")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", gcloud.WORKDIR_ENV: str(copy)}
+
+    def step(section: str, **extra) -> str:
+        proc = subprocess.run(["sh", "-c", prelude + sections[section]], cwd=cwd, env={**env, **extra},
+                              capture_output=True, text=True)  # fmt: skip
+        assert proc.returncode == 0, f"rotate-key.sh [{section}] failed:\n{proc.stderr}"
+        return proc.stdout
+
+    spec = circleci.read(CIRCLECI / "json-key-raw.yml").pullspecs[0]
+
+    def pulls_with(key: Path) -> bool:
+        return pull(spec, copy, {**GCP_VARIABLES, "GCLOUD_SERVICE_KEY": key.read_text()}).ok
+
+    listed = step("list")
+    old_id = json.loads(old_key.read_text())["private_key_id"]
+    assert old_id in listed
+    step("create")
+    new_key = cwd / "new-key.json"
+    assert pulls_with(old_key) and pulls_with(new_key), "both keys must pull before the old one is deleted"
+    step("delete", OLD_KEY_ID=old_id)
+    assert not pulls_with(old_key)
+    assert pulls_with(new_key)
