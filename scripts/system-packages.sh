@@ -4,6 +4,7 @@
 #   skopeo, podman   real registry clients that run inside `garauth sandbox`
 #   docker.io        only when no docker CLI is on PATH (the tests use `docker login` only)
 #   iproute2, util-linux   `ip` and `unshare`, which build the sandbox's private network
+#   curl             shows the registry's own error body in the sandbox tests
 set -eu
 
 missing=""
@@ -13,6 +14,7 @@ need podman podman
 need docker docker.io
 need ip iproute2
 need unshare util-linux
+need curl curl
 
 [ -z "$missing" ] && exit 0
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
