@@ -284,6 +284,7 @@ def _write_client_config(workdir: Path, paths: dict[str, Path]) -> None:
         c / "runroot",
         c / "tmp",
         c / "sigstore",
+        c / "networks",
         paths["auth_file"].parent,
     ):
         d.mkdir(parents=True, exist_ok=True)
@@ -305,6 +306,9 @@ def _write_client_config(workdir: Path, paths: dict[str, Path]) -> None:
             f'tmp_dir = "{c / "tmp"}"\n'
             f'volume_path = "{c / "storage" / "volumes"}"\n'
             f'static_dir = "{c / "storage" / "libpod"}"\n'
+            f'image_copy_tmp_dir = "{c / "tmp"}"\n'
+            "[network]\n"
+            f'network_config_dir = "{c / "networks"}"\n'
         ),
     }
     for name, text in files.items():
@@ -343,24 +347,42 @@ def _sh(*argv: str) -> None:
         raise SandboxError(f"`{' '.join(argv)}` failed: {detail}")
 
 
+_MS_BIND = 0x1000
+
+
+def _mount(
+    source: str, target: str, fstype: str | None = None, options: str | None = None, flags: int = 0
+) -> None:
+    """mount(2) directly: mount(8) would keep its notes in the machine's /run/mount."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+    encoded = [x.encode() if x is not None else None for x in (source, target, fstype, options)]
+    if libc.mount(encoded[0], encoded[1], encoded[2], flags, encoded[3]) != 0:
+        err = ctypes.get_errno()
+        kind = "bind" if flags & _MS_BIND else fstype
+        raise SandboxError(f"cannot mount {kind} on {target}: {os.strerror(err)}")
+
+
 def _setup_namespace(paths: dict[str, Path]) -> None:
     _sh("ip", "link", "set", "lo", "up")
     _sh("ip", "addr", "add", f"{FAKE_ADDR}/32", "dev", "lo")
     private = paths["private"]
     private.mkdir(parents=True, exist_ok=True)
-    _sh("mount", "-t", "tmpfs", "-o", "mode=0755,size=64m", "garauth-sandbox", str(private))
+    _mount("garauth-sandbox", str(private), "tmpfs", "mode=0755,size=64m")
+    # podman keeps its lock table in /dev/shm/libpod_lock: give it a /dev/shm of its own.
+    _mount("garauth-shm", "/dev/shm", "tmpfs", "mode=1777,size=64m")
     hosts = private / "hosts"
     lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
     lines += [f"{FAKE_ADDR}\t{host}" for host in data.all_hosts()]
     hosts.write_text("\n".join(lines) + "\n")
     hosts.chmod(0o644)
-    _sh("mount", "--bind", str(hosts), "/etc/hosts")
+    _mount(str(hosts), "/etc/hosts", flags=_MS_BIND)
     # Names not in the hosts file get NXDOMAIN from a resolver that knows none, so a typo in a
     # host fails with "no such host" as on the internet, naming the same resolver everywhere.
     resolv = private / "resolv.conf"
     resolv.write_text(f"nameserver {dns.RESOLVER_ADDR}\noptions timeout:1 attempts:1\n")
     resolv.chmod(0o644)
-    _sh("mount", "--bind", str(resolv), "/etc/resolv.conf")
+    _mount(str(resolv), "/etc/resolv.conf", flags=_MS_BIND)
     dns.serve(dns.RESOLVER_ADDR, 53)
     # Root skopeo keeps a blob-info cache in /var/lib/containers/cache whatever it is told; an
     # overlay sends that write to the tmpfs. Best effort: without it the run still works.
@@ -368,15 +390,7 @@ def _setup_namespace(paths: dict[str, Path]) -> None:
     upper.mkdir()
     work.mkdir()
     try:
-        _sh(
-            "mount",
-            "-t",
-            "overlay",
-            "garauth-varlib",
-            "-o",
-            f"lowerdir=/var/lib,upperdir={upper},workdir={work}",
-            "/var/lib",
-        )
+        _mount("garauth-varlib", "/var/lib", "overlay", f"lowerdir=/var/lib,upperdir={upper},workdir={work}")
     except SandboxError:
         pass
 

@@ -12,8 +12,17 @@ from sandboxkit import HOST, IMAGE, KINDS, demo_manifest_digest, describe, needs
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox, needs["podman"]]
 
-# Where root podman and skopeo keep state when nobody tells them otherwise.
-MACHINE_PATHS = ("/var/lib/containers", "/run/containers", "/run/libpod")
+# What root podman and skopeo create on the machine when nobody tells them otherwise (and
+# mount(8)'s notes): none of it may appear.
+MACHINE_PATHS = (
+    "/var/lib/containers",
+    "/run/containers",
+    "/run/libpod",
+    "/dev/shm/libpod_lock",
+    "/etc/cni/net.d/cni.lock",
+    "/etc/containers/networks",
+    "/run/mount",
+)
 
 
 def _digest_line(image: str) -> str:
@@ -50,7 +59,7 @@ def test_login_then_pull(workdir, kind):
 def _snapshot() -> dict[str, set[str]]:
     out = {}
     for top in MACHINE_PATHS:
-        if os.path.isdir(top):
+        if os.path.exists(top):
             out[top] = {str(p) for p in Path(top).glob("*")} | {str(p) for p in Path(top).glob("*/*")}
     return out
 
