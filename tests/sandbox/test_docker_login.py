@@ -50,3 +50,16 @@ def test_docker_verifies_tls(workdir):
     x509 = "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     assert client_lines(proc.stderr)[-1] == f'Get "https://{HOST}/v2/": {x509}'
     assert not (workdir / "home" / ".docker" / "config.json").exists()
+
+
+def test_docker_skips_tls_checks_for_a_loopback_registry(workdir):
+    """Why the sandbox puts the fake on 192.0.2.10: with the name on 127.0.0.1, the same login,
+    still without the CA, succeeds, because the docker CLI treats loopback registries as insecure."""
+    proc = sh(
+        workdir,
+        f"""{password("_json_key")}
+        printf %s "$PASS" | "$PY" "$HELPERS/loopback_forward.py" {HOST} -- \\
+            env -u SSL_CERT_FILE docker login -u _json_key --password-stdin {HOST}""",
+    )
+    assert proc.returncode == 0, describe(proc)
+    assert proc.stdout.splitlines()[0] == "Login Succeeded"
