@@ -16,7 +16,11 @@ COMMAND runs in private network, mount and PID namespaces (`unshare`). There:
     configuration (registries, policy, signature lookaside, vfs storage for podman) point into
     the workdir, so nothing from the machine's ~/.docker or /etc/containers is read, and nothing
     is written outside the workdir;
-  * COMMAND runs with the workdir as its current directory; its output passes through.
+  * /dev/shm is private and /var/lib is an overlay on a tmpfs, so what root podman and skopeo
+    would leave on the machine (a lock table, a blob-info cache) goes away with the sandbox;
+  * COMMAND runs with the workdir as its current directory; its output passes through. It is
+    in its own PID namespace: when the sandbox ends (or the process that started it dies),
+    everything started in it ends too.
 
 The workdir holds the fake's state.json, ca.pem and keys/{reader,writer,outsider}.json; the fake
 seeds them on first use. Without --workdir a new temporary directory is used (and kept; its path
@@ -24,6 +28,10 @@ is printed). Give the same --workdir again to reuse the state and the keys.
 
 Exit status: COMMAND's; 125 when the sandbox could not be set up (one line says why).
 Needs root, or unprivileged user namespaces (then it runs under `unshare --map-root-user`).
+
+From Python (tests): `available()` -> (ok, reason); `run(argv, workdir, env=, input=,
+timeout=)` -> CompletedProcess with the command's output as text; `command_argv(argv,
+workdir)` for a caller that wants its own Popen.
 """
 
 from __future__ import annotations
@@ -182,6 +190,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workdir",
         type=Path,
+        metavar="DIR",
         help="directory for the fake's state, CA and keys, and the clients' HOME (default: a new temp dir)",
     )
     parser.add_argument(
