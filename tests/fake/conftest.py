@@ -4,9 +4,7 @@ committed), copied for each test that runs a fake, so each test may change its s
 from __future__ import annotations
 
 import shutil
-import ssl
 
-import httpx
 import pytest
 
 from garauth.fake import demo
@@ -40,8 +38,7 @@ def fake(workdir):
 
 @pytest.fixture
 def client(fake):
-    context = ssl.create_default_context(cafile=fake.ca)
-    with httpx.Client(verify=context, timeout=10) as c:
+    with fake.httpx_client(timeout=10) as c:
         yield c
 
 

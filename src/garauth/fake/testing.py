@@ -73,6 +73,15 @@ class RunningFake:
         session.trust_env = False
         return session
 
+    def httpx_client(self, **kwargs):
+        """An httpx Client that verifies TLS against the fake's CA only (use inside `route()`)."""
+        import ssl
+
+        import httpx
+
+        context = ssl.create_default_context(cafile=self.ca)
+        return httpx.Client(verify=context, trust_env=False, **kwargs)
+
     def route(self, hosts: Iterable[str] | None = None) -> contextlib.AbstractContextManager:
         """Route the fake's hostnames (default: all of them) to this fake."""
         return route(hosts if hosts is not None else data.all_hosts(), self.port)
