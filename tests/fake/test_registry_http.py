@@ -497,3 +497,13 @@ def test_reader_cannot_push_on_the_data_plane(fake, client, reader_key):
     r = client.post(f"{BASE}/v2/{IMAGE}/blobs/uploads/", auth=("_json_key", reader_key))
     assert r.status_code == 403
     assert errors_of(r)[0]["message"] == denied_text("artifactregistry.repositories.uploadArtifacts")
+
+
+def test_host_header_with_port_or_trailing_dot_is_the_same_host(fake, client, reader_key):
+    for host in (f"{REGISTRY}:443", f"{REGISTRY}.", REGISTRY.upper()):
+        r = client.get(
+            f"https://127.0.0.1:{fake.port}/v2/{IMAGE}/manifests/1.0",
+            headers={"Host": host},
+            auth=("_json_key", reader_key),
+        )
+        assert r.status_code == 200, host

@@ -92,7 +92,7 @@ def error_response(status: int, error: tuple[str, str], headers: dict | None = N
 
 
 def _host(request: Request) -> str:
-    return request.headers.get("host", "").split(":")[0].lower()
+    return request.headers.get("host", "").split(":")[0].lower().rstrip(".")
 
 
 def _note(request: Request, **fields) -> None:
