@@ -204,3 +204,21 @@ def test_mapping_and_condition():
     assert attrs == {"google.subject": CLAIMS["sub"], "attribute.org_id": "O1", "attribute.project": "P1"}
     assert cel.condition_holds("attribute.org_id == 'O1'", CLAIMS, attrs)
     assert not cel.condition_holds("attribute.project == 'P9'", CLAIMS, attrs)
+
+
+def test_tls_leaf_names_every_host_and_is_reused(tmp_path):
+    from cryptography import x509
+
+    from garauth import data
+    from garauth.fake import tls
+
+    files = tls.ensure(tmp_path)
+    leaf = x509.load_pem_x509_certificates(files.server.read_bytes())[0]
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    dns_names = set(san.get_values_for_type(x509.DNSName))
+    assert set(data.all_hosts()) <= dns_names
+    assert "docker.europe-west3.rep.pkg.dev" in dns_names and not any("*" in n for n in dns_names)
+    assert {"192.0.2.10", "127.0.0.1"} <= {str(ip) for ip in san.get_values_for_type(x509.IPAddress)}
+    assert oct(files.server.stat().st_mode & 0o777) == "0o600"
+    ca = files.ca.read_bytes()
+    assert tls.ensure(tmp_path).ca.read_bytes() == ca  # kept on a second start
