@@ -252,3 +252,21 @@ def test_issuer_discovery_and_jwks(fake, client):
     assert doc["issuer"] == base
     keys = client.get(doc["jwks_uri"]).json()["keys"]
     assert keys[0]["kid"] == fake.state.issuer_key_id and keys[0]["kty"] == "RSA"
+
+
+def test_federated_token_without_impersonation_pulls_when_bound_directly(fake, tmp_path, gauth_request):
+    token_file = tmp_path / "circleci-oidc-token"
+    token_file.write_text(circleci_token(fake))
+    info = demo.credential_config(str(token_file))
+    del info["service_account_impersonation_url"]
+    creds = identity_pool.Credentials.from_info(info, scopes=CLOUD_PLATFORM)
+    creds.refresh(gauth_request)
+    client = dxf_client(fake, "oauth2accesstoken", creds.token)
+    from dxf.exceptions import DXFUnauthorizedError
+    from requests.exceptions import HTTPError
+
+    with pytest.raises((HTTPError, DXFUnauthorizedError)):
+        dxf_pull(client)  # the federated principal has no role on the repository yet
+    resource = f"projects/{demo.PROJECT}/locations/{demo.LOCATION}/repositories/{demo.REPO}"
+    fake.state.grant(resource, "roles/artifactregistry.reader", demo.org_member())
+    assert dxf_pull(dxf_client(fake, "oauth2accesstoken", creds.token)) == expected_digest(fake)
