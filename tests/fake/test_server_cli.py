@@ -141,3 +141,36 @@ def test_broken_state_file_is_one_line(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2 and "state.json" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_push_is_saved_on_exit_but_an_outside_change_is_not_overwritten(workdir):
+    proc, port, _ = start(workdir)
+    try:
+        with route(data.all_hosts(), port):
+            with httpx.Client(verify=ssl.create_default_context(cafile=str(workdir / "ca.pem"))) as c:
+                writer = (workdir / "keys" / "writer.json").read_text()
+                blob = b"saved on exit\n"
+                import hashlib
+
+                digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+                r = c.post(
+                    f"https://{REGISTRY}/v2/{IMAGE}/blobs/uploads/",
+                    params={"digest": digest},
+                    content=blob,
+                    auth=("_json_key", writer),
+                )
+                assert r.status_code == 201
+    finally:
+        assert stop(proc)[0] == 0
+    resource = f"projects/{demo.PROJECT}/locations/{demo.LOCATION}/repositories/{demo.REPO}"
+    assert State.load(workdir).has_blob(resource, digest)
+
+    proc, port, _ = start(workdir)
+    try:
+        state = State.load(workdir)
+        state.disable_account(demo.email("outsider"))
+        state.save(workdir)
+    finally:
+        code, err = stop(proc)
+    assert code == 0 and "changed while serving" in err
+    assert not State.load(workdir).account_enabled(demo.email("outsider"))

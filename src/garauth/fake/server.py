@@ -173,7 +173,8 @@ def _QuietServer(config):
 def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, announce=None) -> int:
     """Prepare the workdir, listen, call announce(url) once listening, serve until a signal.
 
-    The state is saved back to the workdir on a clean exit (pushed images, issued tokens).
+    The state is saved back to the workdir on a clean exit (pushed images, issued tokens), unless
+    state.json was changed by someone else meanwhile.
     """
     sock = bind(host, port)
     paths = prepare(workdir)
@@ -184,11 +185,20 @@ def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, ann
     server = make_server(app, paths.server_pem)
     if announce:
         announce(url, paths)
+    loaded_at = paths.state.stat().st_mtime_ns
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
-        state.save(paths.workdir)
+        if paths.state.exists() and paths.state.stat().st_mtime_ns != loaded_at:
+            # someone changed the state while the fake ran: keep their change, drop the fake's
+            print(
+                f"garauth fake-registry: {paths.state} changed while serving; not saving over it",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            state.save(paths.workdir)
     return 0
 
 
