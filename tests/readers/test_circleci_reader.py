@@ -339,8 +339,8 @@ def test_bad_references_become_problems():
     assert typo.image is None and norepo.image is None
     assert typo.problems == (
         "'us-central-1-docker.pkg.dev' is not an Artifact Registry host: there is no location "
-        "'us-central-1'. Did you mean us-central1-docker.pkg.dev? The hosts are listed at "
-        "docs/reference/hosts.md.",
+        "'us-central-1'. Did you mean us-central1-docker.pkg.dev? `gcloud artifacts locations list` "
+        "lists the locations.",
     )
     assert norepo.problems[0].startswith(
         "The path has no repository segment: 'builder' follows the project directly."
