@@ -100,7 +100,7 @@ def available() -> tuple[bool, str]:
     """Whether `garauth sandbox` can run here; when it cannot, the reason and what to do, in one line."""
     if not sys.platform.startswith("linux"):
         return False, f"the sandbox needs Linux namespaces, which {sys.platform} does not have"
-    for tool, package in (("unshare", "util-linux"), ("ip", "iproute2"), ("mount", "mount")):
+    for tool, package in (("unshare", "util-linux"), ("ip", "iproute2")):
         if shutil.which(tool) is None:
             return False, f"`{tool}` is not installed (Debian package {package})"
     try:
