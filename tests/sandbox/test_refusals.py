@@ -83,6 +83,16 @@ def case_workdirs(seeded, tmp_path_factory):
     return get
 
 
+@pytest.fixture(scope="module")
+def shared_refusals(seeded, tmp_path_factory):
+    """An unchanged copy of the seeded workdir for this module's anonymous cases."""
+    import shutil
+
+    wd = tmp_path_factory.mktemp("anonymous") / "w"
+    shutil.copytree(seeded, wd, symlinks=True)
+    return wd
+
+
 def _expected(client, image, answer):
     ref = f"docker://{image}"
     host = image.split("/", 1)[0]
@@ -153,3 +163,58 @@ def test_denial_body_at_the_token_endpoint(case_workdirs, case, location):
             }
         ]
     }
+
+
+@pytest.mark.parametrize(
+    "client, command, status, expected",
+    [
+        (
+            "skopeo",
+            f"skopeo inspect docker://{IMAGE}",
+            1,
+            f'Error parsing image name "docker://{IMAGE}": {FORBIDDEN}',
+        ),
+        (
+            "skopeo",
+            f'skopeo inspect --creds "_json_key:" docker://{IMAGE}',
+            1,
+            f'Error parsing image name "docker://{IMAGE}": {FORBIDDEN}',
+        ),
+        (
+            "podman",
+            f"podman pull -q {IMAGE}",
+            125,
+            f"Error: initializing source docker://{IMAGE}: {FORBIDDEN}",
+        ),
+        (
+            "docker",
+            f"printf '' | docker login -u _json_key --password-stdin {HOST}",
+            1,
+            "Error: Cannot perform an interactive login from a non TTY device",
+        ),
+    ],
+    ids=["skopeo-no-creds", "skopeo-empty-password", "podman-no-creds", "docker-empty-password"],
+)
+def test_no_credential(shared_refusals, client, command, status, expected):
+    """No credential, or an empty password (an unset CI variable): anonymous for skopeo and podman."""
+    require(client)
+    proc = sh(shared_refusals, command)
+    assert proc.returncode == status, describe(proc)
+    assert client_lines(proc.stdout + proc.stderr)[-1] == expected, describe(proc)
+
+
+@needs["curl"]
+def test_anonymous_denial_body(shared_refusals):
+    """What skopeo and podman reduce to "(Forbidden)" when no credential is sent (§4.5)."""
+    scope = f"repository:{demo.PROJECT}/{demo.REPO}/hello:pull"
+    proc = sh(
+        shared_refusals, f"curl -sS -o anon.json -w '%{{http_code}}' 'https://{HOST}/v2/token?scope={scope}'"
+    )
+    assert (proc.returncode, proc.stdout) == (0, "403"), describe(proc)
+    resource = f"projects/{demo.PROJECT}/locations/{demo.LOCATION}/repositories/{demo.REPO}"
+    message = (
+        "Unauthenticated request. Unauthenticated requests do not have permission "
+        f'"artifactregistry.repositories.downloadArtifacts" on resource "{resource}" (or it may not exist)'
+    )
+    body = json.loads((shared_refusals / "anon.json").read_text())
+    assert body == {"errors": [{"code": "DENIED", "message": message}]}
