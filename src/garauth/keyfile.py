@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -172,6 +173,27 @@ def problems(key: dict) -> list[str]:
     if isinstance(email, str) and not email.endswith(".gserviceaccount.com"):
         out.append(f'"client_email" ({email}) is not a service-account address (*.gserviceaccount.com)')
     return out
+
+
+_PUBLIC_BY_DIGEST: dict[str, str] = {}  # sha256 of a private-key PEM -> its public-key PEM
+
+
+def public_pem_of_key_file(key: dict) -> str:
+    """The public-key PEM matching a key file's private key (ValueError if unreadable).
+
+    Reading an RSA private key validates it, which costs tens of milliseconds; every pull with a
+    key repeats this for the same key, so the answer is remembered by the private key's SHA-256
+    (not by the key itself).
+    """
+    pem = str(key.get("private_key", ""))
+    digest = hashlib.sha256(pem.encode()).hexdigest()
+    public = _PUBLIC_BY_DIGEST.get(digest)
+    if public is None:
+        public = public_pem_of(load_private_key(key))
+        if len(_PUBLIC_BY_DIGEST) > 1024:
+            _PUBLIC_BY_DIGEST.clear()
+        _PUBLIC_BY_DIGEST[digest] = public
+    return public
 
 
 def load_private_key(key: dict):

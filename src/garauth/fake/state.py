@@ -241,10 +241,10 @@ class State:
         if registered is None:
             raise CredentialRefused("key unknown or deleted")
         try:
-            private = keyfile.load_private_key(key)
+            public = keyfile.public_pem_of_key_file(key)
         except (ValueError, TypeError):
             raise CredentialRefused("private key unreadable") from None
-        if keyfile.public_pem_of(private) != registered["public_key"]:
+        if public != registered["public_key"]:
             raise CredentialRefused("private key does not match")
         if not self.account_enabled(str(email)):
             raise CredentialRefused("account disabled")
