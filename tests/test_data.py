@@ -7,7 +7,14 @@ def test_49_locations_in_six_groups():
     locs = data.locations()
     assert len(locs) == 49
     assert len({loc.name for loc in locs}) == 49
-    assert {loc.group for loc in locs} == {"Multi-region", "Africa", "Asia-Pacific", "Europe", "Middle East", "Americas"}
+    assert {loc.group for loc in locs} == {
+        "Multi-region",
+        "Africa",
+        "Asia-Pacific",
+        "Europe",
+        "Middle East",
+        "Americas",
+    }
 
 
 def test_multi_regions_and_new_regions_have_no_rep_host():

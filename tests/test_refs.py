@@ -49,7 +49,13 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
             None,
         ),
         ("gcr.io/my-project/app:1.0", "gcr.io", ArPath("us", "my-project", "gcr.io", "app"), "1.0", None),
-        ("eu.gcr.io/my-project/team/app", "eu.gcr.io", ArPath("europe", "my-project", "eu.gcr.io", "team/app"), None, None),
+        (
+            "eu.gcr.io/my-project/team/app",
+            "eu.gcr.io",
+            ArPath("europe", "my-project", "eu.gcr.io", "team/app"),
+            None,
+            None,
+        ),
     ],
 )
 def test_ar_references(reference, host, ar, tag, digest):
@@ -108,12 +114,21 @@ def test_latest_is_the_default_reference():
             "us-central1-docker.pkg.dev/my-project/my-repo/app@sha256:abc",
             "The sha256 digest must be 64 lower-case hex digits; it has 3 characters.",
         ),
-        ("us-central1-docker.pkg.dev/my-project/my-repo/app@md5:abc", "The digest algorithm 'md5' is not supported."),
+        (
+            "us-central1-docker.pkg.dev/my-project/my-repo/app@md5:abc",
+            "The digest algorithm 'md5' is not supported.",
+        ),
         ("us-central1-docker.pkg.dev/my-project/my-repo/app@sha256", "The digest 'sha256' is not valid."),
-        ("us-central1-docker.pkg.dev/my-project", "The reference names a project but no repository or image."),
+        (
+            "us-central1-docker.pkg.dev/my-project",
+            "The reference names a project but no repository or image.",
+        ),
         ("us-central1-docker.pkg.dev/my_project/repo/app", "'my_project' is not a valid project ID."),
         ("us-central1-docker.pkg.dev/12345/repo/app", "'12345' is not a valid project ID."),
-        ("us-central1-npm.pkg.dev/my-project/repo/app", "'us-central1-npm.pkg.dev' is not an Artifact Registry Docker host."),
+        (
+            "us-central1-npm.pkg.dev/my-project/repo/app",
+            "'us-central1-npm.pkg.dev' is not an Artifact Registry Docker host.",
+        ),
         ("us-central1-docker.pkg.dev/my-project/repo/app..x", "The path component 'app..x' is not valid."),
         (" us-docker.pkg.dev/my-project/repo/app", "The image reference contains white space."),
         ("", "The image reference is empty."),

@@ -8,7 +8,7 @@ password comes from (a variable name, a file path), not what it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class ImageRef:
         return out
 
 
-class SecretSource(str, Enum):
+class SecretSource(StrEnum):
     """Where a credential's password comes from."""
 
     LITERAL = "literal"  # written in the file itself

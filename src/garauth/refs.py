@@ -59,7 +59,7 @@ def parse(reference: str) -> ImageRef:
         raise RefError(
             raw,
             f"The image reference starts with a scheme ({scheme.group(0)}).",
-            f"Image references have none: write {reference[scheme.end():]}",
+            f"Image references have none: write {reference[scheme.end() :]}",
         )
 
     rest, digest = _split_digest(raw, reference)
@@ -116,7 +116,9 @@ def _split_digest(raw: str, reference: str) -> tuple[str, str | None]:
     rest, digest = reference.split("@", 1)
     m = _DIGEST.fullmatch(digest)
     if not m:
-        raise RefError(raw, f"The digest '{digest}' is not valid.", "Write @sha256: followed by 64 hex digits.")
+        raise RefError(
+            raw, f"The digest '{digest}' is not valid.", "Write @sha256: followed by 64 hex digits."
+        )
     algorithm, value = m.groups()
     want = _DIGEST_HEX.get(algorithm)
     if want is None:
@@ -157,7 +159,9 @@ def _ar_path(raw: str, host: str, path: str) -> ArPath | None:
     parts = path.split("/")
     if "." in parts[0]:  # a domain-scoped project: example.com:my-project is written example.com/my-project
         if len(parts) < 2:
-            raise RefError(raw, f"'{parts[0]}' looks like the domain of a domain-scoped project, but no project follows.")
+            raise RefError(
+                raw, f"'{parts[0]}' looks like the domain of a domain-scoped project, but no project follows."
+            )
         domain, project_id, rest = parts[0], parts[1], parts[2:]
         project = f"{domain}:{project_id}"
     else:
@@ -172,7 +176,9 @@ def _ar_path(raw: str, host: str, path: str) -> ArPath | None:
     gcr = {g.host: g for g in data.gcr_hosts()}.get(host)
     if gcr is not None:
         if not rest:
-            raise RefError(raw, "The reference names a project but no image.", f"Write {host}/{parts[0]}/IMAGE[:TAG]")
+            raise RefError(
+                raw, "The reference names a project but no image.", f"Write {host}/{parts[0]}/IMAGE[:TAG]"
+            )
         return ArPath(location=location, project=project, repository=gcr.repository, image="/".join(rest))
     if not rest:
         raise RefError(raw, "The reference names a project but no repository or image.", f"Write {PATH_FORM}")

@@ -56,7 +56,9 @@ def position(node: Any, key: str | int | None = None) -> tuple[int, int]:
         if key is None:
             line, col = lc.line, lc.col
         elif isinstance(node, CommentedMap):
-            line, col = lc.value(key) if not isinstance(node.get(key), (CommentedMap, CommentedSeq)) else lc.key(key)
+            line, col = (
+                lc.value(key) if not isinstance(node.get(key), (CommentedMap, CommentedSeq)) else lc.key(key)
+            )
         elif isinstance(node, CommentedSeq):
             line, col = lc.item(key)
         else:

@@ -53,7 +53,14 @@ def test_strict_build_passes(site):
 class _Requests(HTMLParser):
     """Collects every URL a browser would fetch on its own while loading the page."""
 
-    FETCHING = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src"}
+    FETCHING = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "audio": "src",
+        "video": "src",
+    }
 
     def __init__(self):
         super().__init__()
@@ -111,7 +118,9 @@ def test_missing_section_fails_the_build(project_copy, tmp_path):
 
 def test_broken_link_and_anchor_fail_the_build(project_copy, tmp_path):
     page = project_copy / "docs" / "index.md"
-    page.write_text(page.read_text() + "\n[gone](reference/gone.md) [no anchor](reference/hosts.md#no-such-anchor)\n")
+    page.write_text(
+        page.read_text() + "\n[gone](reference/gone.md) [no anchor](reference/hosts.md#no-such-anchor)\n"
+    )
     result = mkdocs_build(project_copy, tmp_path / "out")
     assert result.returncode != 0
     assert "reference/gone.md" in result.stderr

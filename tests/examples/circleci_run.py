@@ -77,10 +77,13 @@ podman image inspect --format '{{.Digest}}' "$GA_IMAGE"
 podman rmi -f "$GA_IMAGE" >/dev/null
 """
 
-_WIF_PULL = """
+_WIF_PULL = (
+    """
 GA_PASSWORD=$("$PY" "$WIF_TOKEN" "$GA_POOL" "$GA_PROVIDER" "$GA_ACCOUNT")
 export GA_PASSWORD
-""" + _PULL
+"""
+    + _PULL
+)
 
 
 def oidc_token(workdir: Path, *, v2: bool = False) -> str:
@@ -88,7 +91,9 @@ def oidc_token(workdir: Path, *, v2: bool = False) -> str:
     return mint_circleci_token(State.load(workdir), demo.ORG_ID, demo.CIRCLECI_PROJECT_ID, v2=v2)
 
 
-def pull(spec: PullSpec, workdir: Path, bound: dict[str, str] | None = None, *, v2_token: bool = False) -> PullResult:
+def pull(
+    spec: PullSpec, workdir: Path, bound: dict[str, str] | None = None, *, v2_token: bool = False
+) -> PullResult:
     """Pull the image of one PullSpec as CircleCI would, with podman in the sandbox."""
     bound = variables(workdir) if bound is None else bound
     cred = spec.credential
@@ -147,7 +152,12 @@ echo
 def token_request(spec: PullSpec, workdir: Path, bound: dict[str, str]) -> subprocess.CompletedProcess:
     """The registry's answer to the token request a pull of `spec` makes (basic credentials only)."""
     cred = spec.credential
-    env = {"GA_IMAGE": spec.image_text, "GA_HOST": spec.image_text.split("/")[0], "GA_USERNAME": "", "GA_PASSWORD": ""}
+    env = {
+        "GA_IMAGE": spec.image_text,
+        "GA_HOST": spec.image_text.split("/")[0],
+        "GA_USERNAME": "",
+        "GA_PASSWORD": "",
+    }
     if cred.kind == "basic":
         env["GA_USERNAME"] = _value(cred.username, cred.username_var, bound)
         env["GA_PASSWORD"] = _value(None, cred.password_ref, bound) if cred.password_ref else ""

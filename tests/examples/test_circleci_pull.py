@@ -74,7 +74,9 @@ LOGIN_STEPS = [(p, s) for p in EXAMPLES for s in circleci.run_steps(p) if "docke
 
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="the docker CLI is not installed")
-@pytest.mark.parametrize("path, step", LOGIN_STEPS, ids=[f"{p.name}:{s.location.line}" for p, s in LOGIN_STEPS])
+@pytest.mark.parametrize(
+    "path, step", LOGIN_STEPS, ids=[f"{p.name}:{s.location.line}" for p, s in LOGIN_STEPS]
+)
 def test_docker_login_step_runs_as_written(path, step, workdir, tmp_path):
     wd = tmp_path / "wd"
     shutil.copytree(workdir, wd)
@@ -87,13 +89,22 @@ def test_docker_login_step_runs_as_written(path, step, workdir, tmp_path):
     # The stored credential pulls (and, for the writer key, pushes) with another real client.
     image = f"{host}/{demo.PROJECT}/{demo.REPO}/hello:1.0"
     check = sandbox.run(
-        ["skopeo", "inspect", "-n", "--authfile", "home/.docker/config.json", f"docker://{image}"], wd, timeout=120
+        ["skopeo", "inspect", "-n", "--authfile", "home/.docker/config.json", f"docker://{image}"],
+        wd,
+        timeout=120,
     )
     assert check.returncode == 0, check.stderr
     if "docker push" in "\n".join(s.command for s in circleci.run_steps(path)):
         target = f"{host}/{demo.PROJECT}/{demo.REPO}/app:from-circleci-step"
         push = sandbox.run(
-            ["skopeo", "copy", "--authfile", "home/.docker/config.json", f"docker://{image}", f"docker://{target}"],
+            [
+                "skopeo",
+                "copy",
+                "--authfile",
+                "home/.docker/config.json",
+                f"docker://{image}",
+                f"docker://{target}",
+            ],
             wd,
             timeout=120,
         )

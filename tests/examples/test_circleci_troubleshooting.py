@@ -87,13 +87,21 @@ CASES = [
     Case("raw-with-json-key-base64", "json-key-base64.yml", lambda wd: {"GCLOUD_SERVICE_KEY_B64": _key(wd)}),
     Case("double-underscore", "broken/double-underscore.yml"),
     Case("key-in-quotes", "json-key-raw.yml", lambda wd: {"GCLOUD_SERVICE_KEY": "'" + _key(wd) + "'"}),
-    Case("escaped-newlines", "json-key-raw.yml", lambda wd: {"GCLOUD_SERVICE_KEY": _key(wd).replace("\n", "\\n")}),
+    Case(
+        "escaped-newlines",
+        "json-key-raw.yml",
+        lambda wd: {"GCLOUD_SERVICE_KEY": _key(wd).replace("\n", "\\n")},
+    ),
     Case("location-typo", "broken/location-typo.yml", registry=False, static=True),
     Case("no-repository", "broken/no-repository.yml", static=True),
     Case("wrong-location", "broken/wrong-location.yml"),
     Case("no-reader-role", "json-key-raw.yml", lambda wd: {"GCLOUD_SERVICE_KEY": _key(wd, "outsider")}),
-    Case("unauthenticated-request", "broken/no-auth.yml", lambda wd: dict.fromkeys(IMPLICIT_GCP_VARIABLES.values()),
-         static=True),  # fmt: skip
+    Case(
+        "unauthenticated-request",
+        "broken/no-auth.yml",
+        lambda wd: dict.fromkeys(IMPLICIT_GCP_VARIABLES.values()),
+        static=True,
+    ),  # fmt: skip
     Case("deleted-key", "json-key-raw.yml", mutate=_delete_reader_key),
     Case("disabled-account", "json-key-raw.yml", mutate=_disable_reader),
     Case("expired-access-token", "broken/access-token.yml", mutate=_expired_token),

@@ -19,7 +19,10 @@ def test_parses(path):
 
 
 def test_encode_key_produces_one_line_that_decodes_to_the_key(tmp_path):
-    key = {"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}
+    key = {
+        "type": "service_account",
+        "private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    }
     (tmp_path / "key.json").write_text(json.dumps(key, indent=2) + "\n")
     subprocess.run(["sh", str(EXAMPLES / "encode-key.sh")], cwd=tmp_path, check=True)
     encoded = (tmp_path / "key.json.b64").read_text()

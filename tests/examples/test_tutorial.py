@@ -38,7 +38,9 @@ GCP_VARIABLES = {
 
 def run_script(name: str, workdir: Path, cwd: Path, bin_dir: Path) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", gcloud.WORKDIR_ENV: str(workdir)}
-    proc = subprocess.run(["sh", str(GCLOUD_EXAMPLES / name)], cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["sh", str(GCLOUD_EXAMPLES / name)], cwd=cwd, env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
 
 

@@ -30,7 +30,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise CelError(f"cannot read the expression at character {pos + 1}: {text[pos:pos + 10]!r}")
+            raise CelError(f"cannot read the expression at character {pos + 1}: {text[pos : pos + 10]!r}")
         kind = m.lastgroup
         value = m[kind]
         if kind == "str":

@@ -120,15 +120,15 @@ class State:
         self.clock = clock
         self.clock_offset = 0.0
         self.projects: dict[str, dict] = {}  # project id -> {"number"}
-        self.repositories: dict[str, dict] = (
-            {}
-        )  # resource name -> {"format", "images": {...}, "blobs": [...]}
+        self.repositories: dict[
+            str, dict
+        ] = {}  # resource name -> {"format", "images": {...}, "blobs": [...]}
         self.service_accounts: dict[str, dict] = {}  # email -> {"project", "enabled", "unique_id"}
         self.keys: dict[str, dict] = {}  # key id -> {"email", "public_key", "created"}
         self.iam: dict[str, dict[str, list[str]]] = {}  # resource -> role -> members
-        self.pools: dict[str, dict] = (
-            {}
-        )  # projects/N/locations/global/workloadIdentityPools/P -> {"disabled"}
+        self.pools: dict[
+            str, dict
+        ] = {}  # projects/N/locations/global/workloadIdentityPools/P -> {"disabled"}
         self.providers: dict[str, dict] = {}  # pool/providers/X -> settings
         self.tokens: dict[str, dict] = {}  # sha256(token) -> {"kind", "principal", "expires", ...}
         self.issuer_public_key = ""  # PEM of the OIDC issuer's signing key

@@ -500,7 +500,7 @@ def run_steps(path: str | Path, text: str | None = None) -> list[RunStep]:
     jobs = doc.get("jobs") if isinstance(doc, dict) else None
     for job_name, job in (jobs or {}).items():
         steps = job.get("steps") if isinstance(job, dict) else None
-        for index, step in enumerate(steps or []):
+        for step in steps or []:
             if not isinstance(step, dict) or "run" not in step:
                 continue
             run = step["run"]
