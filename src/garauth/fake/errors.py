@@ -1,8 +1,8 @@
 """Every error the fake returns, in one place, with where its text comes from.
 
 Texts marked UNCONFIRMED are the fake's choice where no primary source shows what Google sends;
-docs/reference/fake-registry.md lists them. Reference file: /work/shared/reference/artifact-registry.md
-(sections named below as §N).
+docs/reference/fake-registry.md lists them with links to the sources. §N names the section of
+the project's research notes (artifact-registry.md) that quotes each source.
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ Each PullSpec has:
                         NAMES only, never values;
     problems / notes    what will fail or cannot be determined / facts worth knowing.
 
-CircleCI rules applied (sources: /work/shared/reference/artifact-registry.md):
+CircleCI rules applied (sources: https://circleci.com/docs/configuration-reference/#docker,
+https://circleci.com/docs/private-images/ and https://circleci.com/docs/env-vars/; §N names the
+section of the project's research notes, artifact-registry.md, that quotes them):
 - §7.1 `docker:` containers have `image`, `name`, `entrypoint`, `command`, `user`,
   `environment`, `auth` (username, password), `aws_auth` (access keys or oidc_role_arn) and
   `gcp_auth` (oidc_service_account, workload_identity_pool, workload_identity_provider);
