@@ -13,21 +13,24 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: serve test site lock system-packages clean
 
 $(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || PYTHON=$(PYTHON) sh scripts/system-packages.sh --venv-only
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+# --watch: reload when an included example or a fact changes, not only a page.
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000 --watch examples --watch src/garauth/data
 
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 
 system-packages:
-	@sh scripts/system-packages.sh
+	@PYTHON=$(PYTHON) sh scripts/system-packages.sh
 
-test: $(STAMP) system-packages
+# System packages first: they include what creating .venv needs on a bare Debian.
+test: system-packages $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Regenerate requirements.lock from requirements.in in a scratch environment.
