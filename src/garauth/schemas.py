@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import regress
 
+from garauth.secretlike import kind_of_secret
 from garauth.yamlfile import position_of_path
 
 # garauth's name for a schema -> file in check_jsonschema/builtin_schemas/vendor/
@@ -108,8 +109,20 @@ SECRET_KEYS = {"auth", "password", "aws_auth", "aws_secret_access_key", "credent
 
 
 def _message(err: jsonschema.ValidationError) -> str:
+    """The schema's message, without repeating anything that could hold a secret.
+
+    Under a secret key the value is never shown; elsewhere a mapping or list (which may contain
+    an auth: block) and a string that looks like a key or token are named, not printed.
+    """
+    instance = repr(err.instance)
     if any(part in SECRET_KEYS for part in err.absolute_path):
-        return err.message.replace(repr(err.instance), "the value")
+        return err.message.replace(instance, "the value")
+    if isinstance(err.instance, dict):
+        return err.message.replace(instance, "this mapping")
+    if isinstance(err.instance, list):
+        return err.message.replace(instance, "this list")
+    if isinstance(err.instance, str) and kind_of_secret(err.instance) not in (None, "a literal password"):
+        return err.message.replace(instance, "this value")
     return err.message
 
 

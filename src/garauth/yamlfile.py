@@ -34,6 +34,9 @@ def load(path: str | Path, text: str | None = None) -> Any:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         what = err.problem or err.context or "invalid YAML"
+        if " with value " in what:
+            # ruamel's duplicate-key message quotes both values, which may be secrets.
+            what = what.split(" with value ", 1)[0]
         start = err.context_mark
         if err.problem and err.context and start and mark and start.line != mark.line:
             what += f" ({err.context} that starts at line {start.line + 1}, column {start.column + 1})"
@@ -43,8 +46,8 @@ def load(path: str | Path, text: str | None = None) -> Any:
             line=line,
             column=column,
         ) from None
-    except YAMLError as err:
-        raise UserError(f"this is not valid YAML: {err}", file=path) from None
+    except YAMLError as err:  # no position; its text may quote the document, so name its kind only
+        raise UserError(f"this is not valid YAML ({type(err).__name__})", file=path) from None
 
 
 def position(node: Any, key: str | int | None = None) -> tuple[int, int]:

@@ -69,6 +69,8 @@ IMPLICIT_GCP_VARIABLES = {
     "workload_identity_pool": "GCP_WORKLOAD_IDENTITY_POOL",
     "workload_identity_provider": "GCP_WORKLOAD_IDENTITY_PROVIDER",
 }
+# Usernames Artifact Registry reserves (they say what the password is); shown as written.
+RESERVED_USERNAMES = {"_json_key", "_json_key_base64", "oauth2accesstoken", "_token", "_dcgcloud_token"}
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 SCHEMA_HINT = "Fix it as CircleCI's configuration reference describes: https://circleci.com/docs/configuration-reference"
 
@@ -333,9 +335,19 @@ class _Credentials:
                     "can read the repository can read it. Treat it as leaked and replace it; store the new "
                     "one as a project or context variable and write password: $NAME."
                 )
+        username = None if username_var else user.text
+        if username is not None and username not in RESERVED_USERNAMES:
+            kind = kind_of_secret(username)
+            if kind not in (None, "a literal password"):
+                # Never repeat it: a key or token in the username field is a leaked secret.
+                username = "<a secret, not shown>"
+                self.problems.append(
+                    f"{self.where}.auth.username is written in the file and looks like {kind}: are "
+                    "username and password swapped? Treat it as leaked and replace it."
+                )
         return Credential(
             kind="basic",
-            username=None if username_var else user.text,
+            username=username,
             username_var=username_var,
             password_source=SecretSource.ENV if password_var else SecretSource.LITERAL,
             password_ref=password_var,
