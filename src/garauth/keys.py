@@ -68,6 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except OSError as err:  # writing --out: a missing directory, no permission, a full disk
+        target = getattr(args, "out", None) or getattr(args, "file", None)
+        raise UserError(f"cannot write the file: {err.strerror or err}", file=target) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     action = args.key_command
     if action in ("check", "validate"):
         key = validate(args.file)

@@ -392,7 +392,6 @@ def _setup_namespace(paths: dict[str, Path]) -> None:
     resolv.write_text(f"nameserver {dns.RESOLVER_ADDR}\noptions timeout:1 attempts:1\n")
     resolv.chmod(0o644)
     _mount(str(resolv), "/etc/resolv.conf", flags=_MS_BIND)
-    dns.serve(dns.RESOLVER_ADDR, 53)
     # Root skopeo keeps a blob-info cache in /var/lib/containers/cache whatever it is told; an
     # overlay sends that write to the tmpfs. Best effort: without it the run still works.
     upper, work = private / "varlib-upper", private / "varlib-work"
@@ -495,6 +494,8 @@ def _inside(workdir: Path, command: list[str], ready_timeout: float) -> int:
             _setup_namespace(paths)
             _write_client_config(workdir, paths)
             fake = _start_fake(workdir, paths, ready_timeout)
+            # After the fake's Popen, whose preexec_fn must not run while other threads exist.
+            dns.serve(dns.RESOLVER_ADDR, 53)
         except SandboxError as err:
             print(f"garauth sandbox: {err}", file=sys.stderr)
             return SETUP_FAILED

@@ -88,3 +88,13 @@ def test_check_explains_what_is_wrong(key_file, tmp_path, capsys, name):
 def test_missing_file(tmp_path, capsys):
     assert main(["key", "check", str(tmp_path / "nope.json")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_generate_into_a_missing_directory_is_one_line_not_a_traceback(tmp_path, capsys):
+    from garauth.cli import main
+
+    target = tmp_path / "no-such-dir" / "k.json"
+    assert main(["key", "generate", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert f"{target}: cannot write the file: No such file or directory" in err

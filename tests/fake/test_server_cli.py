@@ -174,3 +174,26 @@ def test_push_is_saved_on_exit_but_an_outside_change_is_not_overwritten(workdir)
         code, err = stop(proc)
     assert code == 0 and "changed while serving" in err
     assert not State.load(workdir).account_enabled(demo.email("outsider"))
+
+
+def test_unusable_workdir_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "garauth",
+            "fake-registry",
+            "--workdir",
+            str(blocker / "wd"),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "cannot prepare the workdir" in proc.stderr

@@ -9,6 +9,7 @@ Requests are logged as JSON lines to DIR/requests.log (never a secret).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -173,27 +174,38 @@ def _QuietServer(config):
     return _quiet_server_class()(config)
 
 
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
 def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, announce=None) -> int:
     """Prepare the workdir, listen, call announce(url) once listening, serve until a signal.
 
     The state is saved back to the workdir on a clean exit (pushed images, issued tokens), unless
     state.json was changed by someone else meanwhile.
     """
-    sock = bind(host, port)
-    paths = prepare(workdir)
+    try:
+        paths = prepare(workdir)
+    except OSError as err:
+        raise UserError(f"cannot prepare the workdir: {err.strerror or err}", file=str(workdir)) from None
+    # What state.json held when the fake read it: if it differs at exit, someone else wrote it.
+    loaded = _digest(paths.state)
     state = State.load(paths.workdir)
+    sock = bind(host, port)
     app = FakeGoogle(state, RequestLog(paths.log))
     bound_port = sock.getsockname()[1]
     url = f"https://{host if ':' not in host else f'[{host}]'}:{bound_port}"
     server = make_server(app, paths.server_pem)
     if announce:
         announce(url, paths)
-    loaded_at = paths.state.stat().st_mtime_ns
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
-        if paths.state.exists() and paths.state.stat().st_mtime_ns != loaded_at:
+        if _digest(paths.state) != loaded:
             # someone changed the state while the fake ran: keep their change, drop the fake's
             print(
                 f"garauth fake-registry: {paths.state} changed while serving; not saving over it",
