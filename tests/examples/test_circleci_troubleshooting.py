@@ -157,6 +157,8 @@ def test_failure_prints_what_the_page_shows(case: Case, workdir: Path):
     if case.runtime and case.registry:
         answer = token_request(spec, workdir, bound)
         assert answer.returncode == 0, answer.stderr
+        # A refusal was expected; a granted token must not reach an assertion message.
+        assert '"token"' not in answer.stdout, f"{case.name}: the registry issued a token"
         _compare(ERRORS / f"{case.name}.registry.txt", answer.stdout)
 
 

@@ -89,8 +89,11 @@ def test_machine_hosts_file_untouched_and_fake_stopped(shared):
 
 
 def test_timeout_stops_command_and_fake(workdir):
-    with pytest.raises(subprocess.TimeoutExpired):
-        sandbox.run(["sleep", "60"], workdir, timeout=4)
+    with pytest.raises(subprocess.TimeoutExpired) as timeout:
+        sandbox.run(["sh", "-c", "echo started; exec sleep 60"], workdir, timeout=8)
+    # The command (and so the fake before it) was running when the timeout struck.
+    output = timeout.value.stdout or b""
+    assert "started" in (output.decode() if isinstance(output, bytes) else output)
     deadline = time.monotonic() + 10
     while _fakes_for(workdir) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -163,21 +166,24 @@ def test_cli_where_namespaces_are_unavailable(tmp_path):
 
 
 def test_sigterm_stops_everything(workdir):
+    # The command records that SIGTERM reached it; "started" says the sandbox (fake included) is up.
+    script = 'trap "echo got-term > term.txt; exit 143" TERM; echo started; sleep 60 & wait'
     proc = subprocess.Popen(
-        [sys.executable, "-m", "garauth.cli", "sandbox", "--workdir", str(workdir), "--", "sleep", "60"],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-m", "garauth.cli", "sandbox", "--workdir", str(workdir), "--", "sh", "-c", script],
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 20
-    while not _fakes_for(workdir) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _fakes_for(workdir), "the fake did not start"
-    time.sleep(0.5)
+    assert proc.stdout.readline().strip() == "started", "the command did not start"
+    assert _fakes_for(workdir), "the fake is not running while the command runs"
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(20) == 128 + signal.SIGTERM  # sleep was terminated; the status says so
+    assert proc.wait(20) == 128 + signal.SIGTERM
     assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 10
+    while not (workdir / "term.txt").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (workdir / "term.txt").read_text().strip() == "got-term", "SIGTERM did not reach the command"
     deadline = time.monotonic() + 10
     while _fakes_for(workdir) and time.monotonic() < deadline:
         time.sleep(0.1)
