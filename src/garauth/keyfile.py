@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -207,3 +208,11 @@ def public_pem_of(private_key) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+def write_private(path: str | os.PathLike, content: str | bytes) -> None:
+    """Write a file that holds key material: created with mode 0600, never readable by others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as fh:
+        fh.write(content)
+    os.chmod(path, 0o600)  # in case the file existed with looser permissions

@@ -11,7 +11,6 @@ whose output is the encoded key (write it with --out to keep it off the terminal
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -47,13 +46,6 @@ def validate(path: str) -> dict:
     return key
 
 
-def write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", aliases=["validate"], help="check that a file is a usable JSON key")
@@ -85,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
         validate(args.file)
         encoded = keyfile.encode_base64(read_key_text(args.file))
         if args.out:
-            write_private(Path(args.out), encoded + "\n")
+            keyfile.write_private(Path(args.out), encoded + "\n")
             print(f"wrote {args.out}")
         else:
             print(encoded)
@@ -96,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UserError("exists already; choose another --out", file=args.out)
         email = f"{args.account}@{args.project}.iam.gserviceaccount.com"
         new = keyfile.new_key_file(args.project, email, str(10**20 + secrets.randbelow(9 * 10**20)))
-        write_private(out, keyfile.dumps(new.key_file))
+        keyfile.write_private(out, keyfile.dumps(new.key_file))
         print(f"wrote {out}: a test key for {email}")
         return 0
     raise UserError(f"unknown action {action}")

@@ -209,10 +209,7 @@ def keys_create(state: State, a: argparse.Namespace) -> None:
     key = state.create_key(a.iam_account)
     path = Path(a.output_file)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(keyfile.dumps(key))
-        os.chmod(path, 0o600)
+        keyfile.write_private(path, keyfile.dumps(key))
     except OSError as e:
         raise GcloudError(f"Unable to write file [{a.output_file}]: {e.strerror}.") from None
     print(

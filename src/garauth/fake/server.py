@@ -19,7 +19,7 @@ from garauth import keyfile
 from garauth.errors import UserError
 from garauth.fake import demo, tls
 from garauth.fake.app import SNI_BY_CLIENT, FakeGoogle, RequestLog
-from garauth.fake.state import State, write_private
+from garauth.fake.state import State
 
 DEFAULT_LISTEN = "127.0.0.1:8443"
 LOG_FILE = "requests.log"
@@ -54,7 +54,7 @@ def prepare(workdir: str | Path) -> Paths:
         state = State()
         made = demo.seed(state)
     for account, key in made.items():
-        write_private(key_dir / f"{account}.json", keyfile.dumps(key))
+        keyfile.write_private(key_dir / f"{account}.json", keyfile.dumps(key))
     state.save(root)
     files = tls.ensure(root)
     return Paths(

@@ -453,7 +453,7 @@ class State:
             if self._issuer_private_pem:
                 key_path = root / ISSUER_KEY_FILE
                 if not key_path.exists():
-                    _write_private(key_path, self._issuer_private_pem)
+                    keyfile.write_private(key_path, self._issuer_private_pem)
             tmp = root / (STATE_FILE + ".tmp")
             tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
             tmp.replace(root / STATE_FILE)
@@ -490,13 +490,3 @@ class State:
 
 class CredentialRefused(Exception):
     """A credential that parsed but that Google would refuse; the reason is for logs only."""
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
-
-
-write_private = _write_private

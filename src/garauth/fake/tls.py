@@ -16,7 +16,7 @@ from pathlib import Path
 
 import trustme
 
-from garauth import data
+from garauth import data, keyfile
 
 EXTRA_NAMES = ("localhost", "127.0.0.1", "::1", "192.0.2.10")
 
@@ -39,9 +39,7 @@ def ensure(workdir: str | os.PathLike) -> TlsFiles:
     files.server.parent.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="garauth fake Google Cloud (tests only)")
     leaf = ca.issue_cert(*names())
-    fd = os.open(files.server, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(leaf.private_key_and_cert_chain_pem.bytes())
+    keyfile.write_private(files.server, leaf.private_key_and_cert_chain_pem.bytes())
     ca.cert_pem.write_to_path(str(files.ca))
     return files
 
