@@ -18,6 +18,7 @@ from garauth.fake import demo
 from garauth.fake.oidc import mint_circleci_token
 from garauth.fake.state import State
 from garauth.model import PullSpec
+from garauth.readers.circleci import IMPLICIT_GCP_VARIABLES as _IMPLICIT
 
 HERE = Path(__file__).resolve().parent
 CIRCLECI = HERE.parents[1] / "examples" / "circleci"
@@ -119,13 +120,6 @@ def pull(
         raise AssertionError(f"{spec.location}: no way to pull with a {cred.kind} credential")
     proc = sandbox.run(["sh", "-ec", script], workdir, env=env, timeout=180)
     return PullResult(spec, proc)
-
-
-_IMPLICIT = {
-    "oidc_service_account": "GCP_OIDC_SERVICE_ACCOUNT",
-    "workload_identity_pool": "GCP_WORKLOAD_IDENTITY_POOL",
-    "workload_identity_provider": "GCP_WORKLOAD_IDENTITY_PROVIDER",
-}
 
 
 def run_step(command: str, workdir: Path, bound: dict[str, str] | None = None) -> subprocess.CompletedProcess:
