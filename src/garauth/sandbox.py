@@ -241,10 +241,12 @@ def _follow(proc: subprocess.Popen) -> int:
     """
 
     passed_on: list[int] = []
+    inner: list[int] = []
 
     def pass_on(signum, _frame):
         passed_on.append(signum)
         if proc.poll() is None:
+            inner.extend(_children(proc.pid))  # the sandbox's PID 1, which stops COMMAND and the fake
             proc.kill()
 
     previous = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
@@ -252,12 +254,35 @@ def _follow(proc: subprocess.Popen) -> int:
         while True:
             try:
                 status = proc.wait()
-                return 128 + passed_on[0] if passed_on else status
+                if passed_on:
+                    _wait_gone(inner, timeout=15)  # return only once the fake has stopped and saved
+                    return 128 + passed_on[0]
+                return status
             except KeyboardInterrupt:
                 continue
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _wait_gone(pids: list[int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # alive, but not ours to signal (user namespaces)
+                pass
+            time.sleep(0.05)
 
 
 # --------------------------------------------------------------------------- inside the namespace
