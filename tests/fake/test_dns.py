@@ -34,15 +34,11 @@ def test_responses_and_truncated_packets_get_no_answer():
 
 
 def test_served_over_udp_on_loopback():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    dns.serve("127.0.0.1", port)
-    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    client.settimeout(5)
-    client.sendto(_query("nowhere.example", 7), ("127.0.0.1", port))
-    reply, _ = client.recvfrom(512)
+    port = dns.serve("127.0.0.1", 0).port
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(5)
+        client.sendto(_query("nowhere.example", 7), ("127.0.0.1", port))
+        reply, _ = client.recvfrom(512)
     assert struct.unpack("!H", reply[:2])[0] == 7
     assert struct.unpack("!H", reply[2:4])[0] & 0xF == dns.NXDOMAIN
 

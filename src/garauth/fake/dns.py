@@ -37,7 +37,10 @@ def answer(query: bytes) -> bytes | None:
 
 
 def serve(addr: str = RESOLVER_ADDR, port: int = 53) -> threading.Thread:
-    """Answer DNS queries on UDP addr:port with NXDOMAIN, in a daemon thread."""
+    """Answer DNS queries on UDP addr:port with NXDOMAIN, in a daemon thread.
+
+    Port 0 picks a free port; the thread's `port` attribute says which.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((addr, port))
 
@@ -49,5 +52,6 @@ def serve(addr: str = RESOLVER_ADDR, port: int = 53) -> threading.Thread:
                 sock.sendto(reply, peer)
 
     thread = threading.Thread(target=loop, name="nxdomain-dns", daemon=True)
+    thread.port = sock.getsockname()[1]
     thread.start()
     return thread
