@@ -16,10 +16,10 @@ Anything else non-empty is "a literal password".
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
+
+from garauth import keyfile
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
@@ -55,10 +55,10 @@ def _looks_like_key_json(text: str) -> bool:
 
 
 def _b64decode(text: str) -> str | None:
-    compact = "".join(text.split())
-    if len(compact) < 16:
+    """The text a base64 value decodes to (keyfile's decoder, as for `_json_key_base64`)."""
+    if len("".join(text.split())) < 16:
         return None
     try:
-        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True).decode("utf-8").strip()
-    except (binascii.Error, ValueError):
+        return keyfile.decode_base64(text).strip()
+    except keyfile.KeyFileError:
         return None
