@@ -46,6 +46,14 @@ def _value(text: str | None, var: str | None, bound: dict[str, str]) -> str:
     return text or ""
 
 
+def _basic_env(cred, bound: dict[str, str]) -> dict[str, str]:
+    """GA_USERNAME and GA_PASSWORD for an auth: credential, its variables bound."""
+    return {
+        "GA_USERNAME": _value(cred.username, cred.username_var, bound),
+        "GA_PASSWORD": _value(None, cred.password_ref, bound) if cred.password_ref else "",
+    }
+
+
 @dataclass
 class PullResult:
     spec: PullSpec
@@ -102,8 +110,7 @@ def pull(
            "WIF_TOKEN": str(HERE / "wif_token.py")}  # fmt: skip
     script = _PULL
     if cred.kind == "basic":
-        env["GA_USERNAME"] = _value(cred.username, cred.username_var, bound)
-        env["GA_PASSWORD"] = _value(None, cred.password_ref, bound) if cred.password_ref else ""
+        env.update(_basic_env(cred, bound))
     elif cred.kind == "gcp_auth" and cred.implicit and not all(v in bound for v in _IMPLICIT.values()):
         env["GA_USERNAME"] = ""  # CircleCI: no auth, no GCP_* variables -> an anonymous pull
     elif cred.kind == "gcp_auth":
@@ -153,8 +160,7 @@ def token_request(spec: PullSpec, workdir: Path, bound: dict[str, str]) -> subpr
         "GA_PASSWORD": "",
     }
     if cred.kind == "basic":
-        env["GA_USERNAME"] = _value(cred.username, cred.username_var, bound)
-        env["GA_PASSWORD"] = _value(None, cred.password_ref, bound) if cred.password_ref else ""
+        env.update(_basic_env(cred, bound))
     elif cred.kind != "none" and not (cred.kind == "gcp_auth" and cred.implicit):
         raise AssertionError(f"{spec.location}: token_request takes basic or no credentials, not {cred.kind}")
     return sandbox.run(["sh", "-ec", _TOKEN_REQUEST], workdir, env=env, timeout=120)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from circleci_run import CIRCLECI, pull, token_request, variables
+from stored_output import compare
 
 from garauth import sandbox
 from garauth.fake import demo, server
@@ -38,7 +38,6 @@ pytestmark = [
 ]
 
 ERRORS = CIRCLECI / "errors"
-UPDATE = os.environ.get("GARAUTH_UPDATE_OUTPUTS") == "1"
 
 
 def _key(workdir: Path, who: str = "reader") -> str:
@@ -124,13 +123,6 @@ def workdir(seeded, tmp_path) -> Path:
     return wd
 
 
-def _compare(path: Path, actual: str) -> None:
-    if UPDATE:
-        path.write_text(actual)
-    assert path.exists(), f"{path.name} is missing: run with GARAUTH_UPDATE_OUTPUTS=1 and review it"
-    assert actual == path.read_text(), f"{path.name} differs from what the client printed"
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_failure_prints_what_the_page_shows(case: Case, workdir: Path):
     config = CIRCLECI / case.config
@@ -148,18 +140,18 @@ def test_failure_prints_what_the_page_shows(case: Case, workdir: Path):
             text=True,
             timeout=60,
         )
-        _compare(ERRORS / f"{case.name}.pulls.txt", result.stdout)
+        compare(ERRORS / f"{case.name}.pulls.txt", result.stdout)
 
     if case.runtime:
         result = pull(spec, workdir, bound)
         assert not result.ok, f"{case.name}: the pull was expected to fail\n{result.describe()}"
-        _compare(ERRORS / f"{case.name}.podman.txt", result.proc.stderr)
+        compare(ERRORS / f"{case.name}.podman.txt", result.proc.stderr)
     if case.runtime and case.registry:
         answer = token_request(spec, workdir, bound)
         assert answer.returncode == 0, answer.stderr
         # A refusal was expected; a granted token must not reach an assertion message.
         assert '"token"' not in answer.stdout, f"{case.name}: the registry issued a token"
-        _compare(ERRORS / f"{case.name}.registry.txt", answer.stdout)
+        compare(ERRORS / f"{case.name}.registry.txt", answer.stdout)
 
 
 def test_every_error_file_belongs_to_a_case():

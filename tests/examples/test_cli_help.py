@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from stored_output import compare
 
 CLI = Path(__file__).resolve().parents[2] / "examples" / "cli"
 
@@ -24,6 +25,4 @@ def test_help_matches_the_reference_page(expected):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    if os.environ.get("GARAUTH_UPDATE_OUTPUTS") == "1":
-        expected.write_text(result.stdout)
-    assert result.stdout == expected.read_text()
+    compare(expected, result.stdout)
