@@ -9,31 +9,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 from garauth import __version__
 from garauth.errors import UserError
 
 COMMANDS = {
-    "pulls": "garauth.pulls",  # what a CI config will pull, and with which credential
-    "check": "garauth.check",  # lint a config for the mistakes this guide documents
-    "probe": "garauth.probe",  # try a credential against a registry host
-    "key": "garauth.keys",  # read, validate, encode or generate service-account keys
+    "pulls": "garauth.commands.pulls",  # what a CI config will pull, and with which credential
+    "key": "garauth.commands.key",  # read, validate, encode or generate service-account keys
     "fake-registry": "garauth.fake.server",  # run the fake Artifact Registry
     "sandbox": "garauth.sandbox",  # run a command where the real hostnames reach the fake
 }
-
-
-def _available() -> dict[str, str]:
-    return {name: mod for name, mod in COMMANDS.items() if importlib.util.find_spec(mod) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="garauth", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"garauth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, modname in _available().items():
+    for name, modname in COMMANDS.items():
         module = importlib.import_module(modname)
         doc = (module.__doc__ or "").strip().splitlines()
         p = sub.add_parser(name, help=doc[0] if doc else None, description=(module.__doc__ or "").strip())

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 
 @dataclass(frozen=True)
-class Location:
+class Position:
     """Where something was found: file, 1-based line and column."""
 
     file: str
@@ -62,6 +62,16 @@ class ImageRef:
         return out
 
 
+class CredentialKind(StrEnum):
+    """How a pull authenticates."""
+
+    BASIC = "basic"  # a username and password (auth:, docker login, a pull secret)
+    GCP_AUTH = "gcp_auth"  # OIDC exchanged through Workload Identity Federation (no password)
+    AWS_AUTH = "aws_auth"  # Amazon ECR credentials: not for Artifact Registry
+    NONE = "none"  # an anonymous pull
+    UNKNOWN = "unknown"  # the pull cannot be determined from the file (e.g. an orb's executor)
+
+
 class SecretSource(StrEnum):
     """Where a credential's password comes from."""
 
@@ -77,13 +87,13 @@ class SecretSource(StrEnum):
 class Credential:
     """How a pull authenticates. Never holds a secret value, only where it comes from."""
 
-    kind: str  # "basic", "gcp_auth", "aws_auth", "none"; "unknown" when the pull can't be determined
+    kind: CredentialKind
     username: str | None = None  # literal username or None when it comes from a variable
     username_var: str | None = None
     password_source: SecretSource = SecretSource.NONE
     password_ref: str | None = None  # variable name or file path; None for a literal
     fields: dict[str, str] = field(default_factory=dict)  # e.g. gcp_auth pool/provider/account
-    location: Location | None = None
+    position: Position | None = None
     implicit: bool = False  # not written in the file: the platform applies it by default (if set up)
 
 
@@ -94,7 +104,7 @@ class PullSpec:
     image: ImageRef | None  # None when the reference could not be parsed (see `problems`)
     image_text: str
     credential: Credential
-    location: Location
+    position: Position
     context: dict[str, str] = field(default_factory=dict)  # e.g. {"job": "build", "container": "0"}
     problems: tuple[str, ...] = ()  # what will fail or could not be determined
     notes: tuple[str, ...] = ()  # facts worth knowing that are not problems
@@ -106,8 +116,8 @@ class Finding:
 
     rule: str  # rule id, e.g. "GA001"
     message: str
-    location: Location
+    position: Position
     severity: str = "error"  # "error" | "warning" | "info"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.rule} {self.severity}: {self.message}"
+        return f"{self.position}: {self.rule} {self.severity}: {self.message}"

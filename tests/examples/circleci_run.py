@@ -65,7 +65,7 @@ class PullResult:
 
     def describe(self) -> str:
         return (
-            f"{self.spec.location}: pulling {self.spec.image_text} exited {self.proc.returncode}\n"
+            f"{self.spec.position}: pulling {self.spec.image_text} exited {self.proc.returncode}\n"
             f"--- stdout\n{self.proc.stdout[-2000:]}\n--- stderr\n{self.proc.stderr[-2000:]}"
         )
 
@@ -124,7 +124,7 @@ def pull(
     elif cred.kind == "none":
         env["GA_USERNAME"] = ""
     else:
-        raise AssertionError(f"{spec.location}: no way to pull with a {cred.kind} credential")
+        raise AssertionError(f"{spec.position}: no way to pull with a {cred.kind} credential")
     proc = sandbox.run(["sh", "-ec", script], workdir, env=env, timeout=180)
     return PullResult(spec, proc)
 
@@ -162,5 +162,5 @@ def token_request(spec: PullSpec, workdir: Path, bound: dict[str, str]) -> subpr
     if cred.kind == "basic":
         env.update(_basic_env(cred, bound))
     elif cred.kind != "none" and not (cred.kind == "gcp_auth" and cred.implicit):
-        raise AssertionError(f"{spec.location}: token_request takes basic or no credentials, not {cred.kind}")
+        raise AssertionError(f"{spec.position}: token_request takes basic or no credentials, not {cred.kind}")
     return sandbox.run(["sh", "-ec", _TOKEN_REQUEST], workdir, env=env, timeout=120)

@@ -50,7 +50,7 @@ PULLS = [(path, spec) for path in EXAMPLES for spec in ar_pulls(path)]
 
 
 @pytest.mark.parametrize(
-    "path, spec", PULLS, ids=[f"{p.name}:{s.location.line}:{s.context.get('job')}" for p, s in PULLS]
+    "path, spec", PULLS, ids=[f"{p.name}:{s.position.line}:{s.context.get('job')}" for p, s in PULLS]
 )
 def test_image_pulls_as_written(path, spec, workdir):
     result = pull(spec, workdir)
@@ -75,13 +75,13 @@ LOGIN_STEPS = [(p, s) for p in EXAMPLES for s in circleci.run_steps(p) if "docke
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="the docker CLI is not installed")
 @pytest.mark.parametrize(
-    "path, step", LOGIN_STEPS, ids=[f"{p.name}:{s.location.line}" for p, s in LOGIN_STEPS]
+    "path, step", LOGIN_STEPS, ids=[f"{p.name}:{s.position.line}" for p, s in LOGIN_STEPS]
 )
 def test_docker_login_step_runs_as_written(path, step, workdir, tmp_path):
     wd = tmp_path / "wd"
     shutil.copytree(workdir, wd)
     proc = run_step(step.command, wd)
-    assert proc.returncode == 0, f"{step.location}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, f"{step.position}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "Login Succeeded" in proc.stdout
     config = json.loads((wd / "home" / ".docker" / "config.json").read_text())
     host = f"{demo.LOCATION}-docker.pkg.dev"

@@ -72,8 +72,8 @@ def test_auth_raw_json_key_from_a_project_variable():
     cred = spec.credential
     assert (cred.kind, cred.username, cred.username_var) == ("basic", "_json_key", None)
     assert (cred.password_source, cred.password_ref) == (SecretSource.ENV, "GCLOUD_SERVICE_KEY")
-    assert (spec.location.line, spec.location.column) == (7, 16)
-    assert (cred.location.line, cred.location.column) == where("auth_raw.yml", "auth:")
+    assert (spec.position.line, spec.position.column) == (7, 16)
+    assert (cred.position.line, cred.position.column) == where("auth_raw.yml", "auth:")
     assert spec.context == {
         "job": "build",
         "container": "0",
@@ -94,7 +94,7 @@ def test_auth_base64_with_braced_variable_and_username_from_a_variable():
     (deploy,) = by_job(specs, "deploy")
     assert (deploy.credential.username, deploy.credential.username_var) == (None, "AR_USERNAME")
     assert deploy.credential.password_ref == "AR_PASSWORD"
-    assert (deploy.location.line, deploy.location.column) == where(
+    assert (deploy.position.line, deploy.position.column) == where(
         "auth_base64.yml", "europe-west1-docker", 1
     )
     assert build.problems == deploy.problems == ()
@@ -112,7 +112,7 @@ def test_gcp_auth_explicit_fields():
         "workload_identity_pool": "projects/123456789012/locations/global/workloadIdentityPools/circleci",
         "workload_identity_provider": "circleci-oidc",
     }
-    assert (cred.location.line, cred.location.column) == where("gcp_auth_explicit.yml", "gcp_auth:")
+    assert (cred.position.line, cred.position.column) == where("gcp_auth_explicit.yml", "gcp_auth:")
     assert spec.problems == ()
 
 
@@ -120,7 +120,7 @@ def test_gcp_auth_implicit_on_an_ar_image_and_none_on_docker_hub():
     primary, cache = pulls("gcp_auth_implicit.yml")
     assert primary.image.ar.location == "asia-northeast1"
     cred = primary.credential
-    assert (cred.kind, cred.implicit, cred.location) == ("gcp_auth", True, None)
+    assert (cred.kind, cred.implicit, cred.position) == ("gcp_auth", True, None)
     assert cred.fields == {
         "oidc_service_account": "$GCP_OIDC_SERVICE_ACCOUNT",
         "workload_identity_pool": "$GCP_WORKLOAD_IDENTITY_POOL",
@@ -146,7 +146,7 @@ def test_executor_parameters_matrix_and_pipeline_parameter():
         assert s.context["executor"] == "gar"
         assert s.context["written"].endswith(":<< parameters.tag >>")
         assert s.credential.password_ref == "GCLOUD_SERVICE_KEY"  # env_var_name default
-        assert (s.location.line, s.location.column) == where("executor_params.yml", "us-central1-docker")
+        assert (s.position.line, s.position.column) == where("executor_params.yml", "us-central1-docker")
     (release,) = by_job(specs, "release")
     assert release.image.tag == "latest"  # executor default
     assert release.credential.password_ref == "RELEASE_KEY"  # value passed by the job
@@ -201,7 +201,7 @@ def test_secondary_containers_each_a_pull_with_its_own_position():
     assert [s.context["role"] for s in specs] == ["primary", "secondary", "secondary"]
     assert [s.context.get("name") for s in specs] == [None, "payments", "db"]
     assert [s.credential.kind for s in specs] == ["basic", "basic", "none"]
-    assert [(s.location.line, s.location.column) for s in specs] == [
+    assert [(s.position.line, s.position.column) for s in specs] == [
         where("secondary_containers.yml", "us-central1", 0),
         where("secondary_containers.yml", "us-central1", 1),
         where("secondary_containers.yml", "cimg/postgres"),
@@ -213,7 +213,7 @@ def test_orb_executor_and_orb_job_are_problems_not_crashes():
     assert test.image is None and test.credential.kind == "unknown"
     assert test.context["executor"] == "node/default"
     assert "circleci/node@5.2.0" in test.problems[0] and "does not fetch orb sources" in test.problems[0]
-    assert (test.location.line, test.location.column) == where("orb_executor.yml", "node/default")
+    assert (test.position.line, test.position.column) == where("orb_executor.yml", "node/default")
     assert orb_job.context["job"] == "node/test"
     assert "The job 'node/test' comes from the orb circleci/node@5.2.0" in orb_job.problems[0]
 
@@ -229,7 +229,7 @@ def test_inline_orb_executor_and_job_are_resolved():
     )
     for spec in (lint, build):
         assert spec.credential.password_ref == "PLATFORM_KEY"
-        assert (spec.location.line, spec.location.column) == where("inline_orb.yml", "us-central1-docker")
+        assert (spec.position.line, spec.position.column) == where("inline_orb.yml", "us-central1-docker")
         assert spec.problems == ()
 
 
@@ -345,7 +345,7 @@ def test_bad_references_become_problems():
     assert norepo.problems[0].startswith(
         "The path has no repository segment: 'builder' follows the project directly."
     )
-    assert (norepo.location.line, norepo.location.column) == (15, 16)
+    assert (norepo.position.line, norepo.position.column) == (15, 16)
 
 
 # -- unusable files --------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def test_bad_references_become_problems():
 def test_schema_failure_gives_errors_with_positions_and_no_pullspecs():
     result = circleci.read(fixture("schema_passwrd.yml"))
     assert result.pullspecs == []
-    assert [(e.location.line, e.location.column, e.message) for e in result.errors] == [
+    assert [(e.position.line, e.position.column, e.message) for e in result.errors] == [
         (8, 9, "$.jobs.build.docker[0].auth: 'password' is a required property."),
         (
             8,
@@ -438,7 +438,7 @@ def test_executor_typed_parameter_and_pipeline_parameter_passed_in_a_workflow():
 def test_orb_reference_is_checked_with_ecma_regex_semantics():
     text = fixture("orb_executor.yml").read_text().replace("circleci/node@5.2.0", "circleci/node@latest")
     errors = circleci.read("inline.yml", text).errors
-    assert errors and all(e.location.line == where("orb_executor.yml", "circleci/node@")[0] for e in errors)
+    assert errors and all(e.position.line == where("orb_executor.yml", "circleci/node@")[0] for e in errors)
     assert "'circleci/node@latest' does not match" in errors[0].message
 
 

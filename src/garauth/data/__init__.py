@@ -1,4 +1,4 @@
-"""Facts the whole project reads: Artifact Registry locations, hosts and Google endpoints.
+"""Facts the whole project reads: Artifact Registry locations, hosts, usernames and Google endpoints.
 
 The facts live in the TOML files beside this module, with their sources; this module only
 loads them into small immutable objects. Nothing else in the project spells a hostname.
@@ -6,6 +6,7 @@ loads them into small immutable objects. Nothing else in the project spells a ho
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +29,22 @@ class Location:
     @property
     def multi_region(self) -> bool:
         return self.group == "Multi-region"
+
+
+@dataclass(frozen=True)
+class Username:
+    """A username Artifact Registry accepts, and what it expects as the password."""
+
+    name: str  # as written; for a pattern, a readable form such as _dcgcr_X_Y_Z_token
+    password: str  # "key" (raw JSON key), "key_base64", or "token" (OAuth 2.0 access token)
+    documented: bool  # named on Google's Docker authentication page
+    source: str  # URL of the primary source
+    pattern: str | None = None  # whole-match regular expression, for a family of names
+
+    def matches(self, username: str) -> bool:
+        if self.pattern is not None:
+            return re.fullmatch(self.pattern, username) is not None
+        return username == self.name
 
 
 @dataclass(frozen=True)
@@ -101,3 +118,25 @@ def registry_hosts() -> dict[str, str]:
 def all_hosts() -> tuple[str, ...]:
     """Every hostname the fake serves and the sandbox routes: registries, then endpoints."""
     return tuple(registry_hosts()) + tuple(endpoints().values())
+
+
+@cache
+def usernames() -> tuple[Username, ...]:
+    """Every username AR accepts on its Docker hosts (usernames.toml), documented ones first."""
+    raw = _load("usernames.toml")
+    links = raw["sources"]
+    return tuple(
+        Username(
+            name=u["name"],
+            password=u["password"],
+            documented=u["documented"],
+            source=links[u["source"]],
+            pattern=u.get("pattern"),
+        )
+        for u in raw["username"]
+    )
+
+
+def username(name: str) -> Username | None:
+    """The accepted username `name` is, or None when AR does not accept it."""
+    return next((u for u in usernames() if u.matches(name)), None)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from garauth.model import Location, PullSpec
+from garauth.model import Position, PullSpec
 
 
 @dataclass(frozen=True)
 class ConfigError:
     """A reason the platform itself would reject the file (e.g. its schema), and what to do."""
 
-    location: Location
+    position: Position
     message: str
     hint: str = ""
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" + (f" {self.hint}" if self.hint else "")
+        return f"{self.position}: {self.message}" + (f" {self.hint}" if self.hint else "")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from typing import Any
 
 from garauth import refs, schemas, yamlfile
 from garauth.errors import UserError
-from garauth.model import Credential, ImageRef, Location, PullSpec, SecretSource
+from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, SecretSource
 from garauth.readers import ConfigError, ReadResult
 from garauth.readers.circleci_params import (
     Invocation,
@@ -82,7 +82,7 @@ def read(path: str | Path, text: str | None = None) -> ReadResult:
     if doc is None:
         raise UserError("the file is empty. A CircleCI config starts with `version: 2.1`.", file=path)
     errors = [
-        ConfigError(Location(path, e.line, e.column), f"{e.path}: {e.message}.", SCHEMA_HINT)
+        ConfigError(Position(path, e.line, e.column), f"{e.path}: {e.message}.", SCHEMA_HINT)
         for e in _unique(schemas.validate(doc, "circleci"))
     ]
     if errors:
@@ -122,7 +122,7 @@ class _Draft:
             image=self.spec.image,
             image_text=self.spec.image_text,
             credential=self.spec.credential,
-            location=self.spec.location,
+            position=self.spec.position,
             context=context,
             problems=self.spec.problems,
             notes=self.spec.notes,
@@ -139,9 +139,9 @@ class _Reader:
         self.env = _environment_definitions(doc)
         self.drafts: dict[tuple, _Draft] = {}
 
-    def loc(self, node: Any, key: Any) -> Location:
+    def loc(self, node: Any, key: Any) -> Position:
         line, col = yamlfile.position(node, key)
-        return Location(self.path, line, col)
+        return Position(self.path, line, col)
 
     def pullspecs(self) -> list[PullSpec]:
         runs = invocations(self.doc)
@@ -159,7 +159,7 @@ class _Reader:
             elif slash:
                 self._orb_job(name, invs)
         specs = [d.build() for d in self.drafts.values()]
-        return sorted(specs, key=lambda s: (s.location.line, s.location.column, s.context.get("job", "")))
+        return sorted(specs, key=lambda s: (s.position.line, s.position.column, s.context.get("job", "")))
 
     # -- jobs and executors ------------------------------------------------------------------
 
@@ -242,10 +242,10 @@ class _Reader:
             line, col = yamlfile.position(inv.entry, inv.entry_index)
             if isinstance(entry, dict):
                 line, col = yamlfile.position(entry)
-            self._unresolved({"job": name}, Location(self.path, line, col), "", [problem], inv)
+            self._unresolved({"job": name}, Position(self.path, line, col), "", [problem], inv)
 
-    def _unresolved(self, context: dict, where: Location, text: str, problems: list[str], inv) -> None:
-        spec = PullSpec(None, text, Credential(kind="unknown"), where, context, tuple(problems))
+    def _unresolved(self, context: dict, where: Position, text: str, problems: list[str], inv) -> None:
+        spec = PullSpec(None, text, Credential(kind=CredentialKind.UNKNOWN), where, context, tuple(problems))
         self._add(spec, inv)
 
     # -- one container -----------------------------------------------------------------------
@@ -271,7 +271,7 @@ class _Reader:
             image=image,
             image_text=image_text.text,
             credential=credential.value,
-            location=self.loc(c, "image"),
+            position=self.loc(c, "image"),
             context=context,
             problems=_dedupe(problems + credential.problems),
             notes=_dedupe(notes + credential.notes),
@@ -279,7 +279,7 @@ class _Reader:
         self._add(spec, inv)
 
     def _add(self, spec: PullSpec, inv: Invocation) -> None:
-        key = (spec.location, spec.context.get("job"), spec.image_text, repr(spec.credential), spec.problems)
+        key = (spec.position, spec.context.get("job"), spec.image_text, repr(spec.credential), spec.problems)
         draft = self.drafts.setdefault(key, _Draft(spec))
         draft.add(inv)
 
@@ -315,7 +315,7 @@ class _Credentials:
         elif self.image is not None and self.image.ar is not None:
             value = self._implicit()
         else:
-            value = Credential(kind="none")
+            value = Credential(kind=CredentialKind.NONE)
         return _Cred(value, self.problems, self.notes)
 
     def _basic(self, auth: dict) -> Credential:
@@ -346,12 +346,12 @@ class _Credentials:
                     "username and password swapped? Treat it as leaked and replace it."
                 )
         return Credential(
-            kind="basic",
+            kind=CredentialKind.BASIC,
             username=username,
             username_var=username_var,
             password_source=SecretSource.ENV if password_var else SecretSource.LITERAL,
             password_ref=password_var,
-            location=self.reader.loc(self.c, "auth"),
+            position=self.reader.loc(self.c, "auth"),
         )
 
     def _gcp(self, gcp: dict) -> Credential:
@@ -368,10 +368,10 @@ class _Credentials:
                 )
         self._not_ar("gcp_auth")
         return Credential(
-            kind="gcp_auth",
+            kind=CredentialKind.GCP_AUTH,
             password_source=SecretSource.OIDC,
             fields=fields,
-            location=self.reader.loc(self.c, "gcp_auth"),
+            position=self.reader.loc(self.c, "gcp_auth"),
         )
 
     def _aws(self, aws: dict) -> Credential:
@@ -392,10 +392,10 @@ class _Credentials:
                 "Registry. Use auth: (username _json_key) or gcp_auth: instead."
             )
         return Credential(
-            kind="aws_auth",
+            kind=CredentialKind.AWS_AUTH,
             password_source=SecretSource.OIDC if "oidc_role_arn" in aws else SecretSource.ENV,
             fields=fields,
-            location=self.reader.loc(self.c, "aws_auth"),
+            position=self.reader.loc(self.c, "aws_auth"),
         )
 
     def _implicit(self) -> Credential:
@@ -407,7 +407,7 @@ class _Credentials:
             "anonymously, which works only for a public repository."
         )
         return Credential(
-            kind="gcp_auth",
+            kind=CredentialKind.GCP_AUTH,
             password_source=SecretSource.OIDC,
             fields={k: f"${v}" for k, v in IMPLICIT_GCP_VARIABLES.items()},
             implicit=True,
@@ -499,7 +499,7 @@ class RunStep:
     job: str
     name: str | None
     command: str
-    location: Location
+    position: Position
 
 
 def run_steps(path: str | Path, text: str | None = None) -> list[RunStep]:
@@ -526,5 +526,5 @@ def run_steps(path: str | Path, text: str | None = None) -> list[RunStep]:
                 command = run
                 line, col = yamlfile.position(step, "run")
             if isinstance(command, str):
-                out.append(RunStep(str(job_name), name, command, Location(path, line, col)))
+                out.append(RunStep(str(job_name), name, command, Position(path, line, col)))
     return out

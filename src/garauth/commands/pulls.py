@@ -55,7 +55,7 @@ import textwrap
 from typing import Any
 
 from garauth.errors import UserError
-from garauth.model import Credential, Location, PullSpec, SecretSource
+from garauth.model import Credential, Position, PullSpec, SecretSource
 from garauth.readers import ConfigError, ReadResult, circleci
 
 WIDTH = 100
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = circleci.read(args.file)
     except UserError as err:
-        where = Location(err.file or args.file, err.line or 0, err.column or 0)
+        where = Position(err.file or args.file, err.line or 0, err.column or 0)
         result = ReadResult([], [ConfigError(where, err.message)])
         _print_errors(args, result, [f"garauth pulls: {err}"])
         return 2
@@ -150,7 +150,7 @@ def to_text(file: str, specs: list[PullSpec]) -> str:
     head += f"; {problems} with problems" if problems else "; no problems"
     out = [head]
     for spec in specs:
-        out += ["", f"{spec.location}: {_heading(spec)}"]
+        out += ["", f"{spec.position}: {_heading(spec)}"]
         rows: list[tuple[str, str]] = [("image", spec.image_text or "(unknown)")]
         if ar := _ar_summary(spec):
             rows.append(("", ar))
@@ -183,7 +183,7 @@ def _row(label: str, text: str) -> str:
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def _location(loc: Location | None) -> dict[str, Any] | None:
+def _location(loc: Position | None) -> dict[str, Any] | None:
     """A location as JSON; line and column are null when unknown (stored as 0)."""
     if loc is None:
         return None
@@ -225,7 +225,7 @@ def pull_json(spec: PullSpec) -> dict[str, Any]:
         "name": c.get("name"),
         "workflows": _split(c.get("workflows")),
         "contexts": _split(c.get("contexts")),
-        "location": _location(spec.location),
+        "location": _location(spec.position),
         "credential": {
             "kind": cred.kind,
             "implicit": cred.implicit,
@@ -234,7 +234,7 @@ def pull_json(spec: PullSpec) -> dict[str, Any]:
             "password_source": cred.password_source.value,
             "password_var": cred.password_ref,
             "fields": dict(cred.fields),
-            "location": _location(cred.location),
+            "location": _location(cred.position),
             "summary": describe(cred),
         },
         "problems": list(spec.problems),
@@ -247,6 +247,6 @@ def to_json(file: str, result: ReadResult) -> dict[str, Any]:
         "file": file,
         "platform": "circleci",
         "pulls": [pull_json(s) for s in result.pullspecs],
-        "errors": [{**_location(e.location), "message": e.message, "hint": e.hint} for e in result.errors],
+        "errors": [{**_location(e.position), "message": e.message, "hint": e.hint} for e in result.errors],
         "problem_count": sum(len(s.problems) for s in result.pullspecs),
     }
