@@ -16,8 +16,9 @@ gcloud iam service-accounts keys create new-key.json \
   --project="$PROJECT_ID" --iam-account="$SA_EMAIL"
 # --8<-- [end:create]
 
-# Now replace the value of GCLOUD_SERVICE_KEY in the CircleCI context with new-key.json,
-# re-run a job that pulls the image, and only then delete the old key by its ID.
+# Now replace the value of GCLOUD_SERVICE_KEY in the CircleCI context with new-key.json and
+# re-run a job that pulls the image. Google's process then disables the old key for a while
+# (https://cloud.google.com/iam/docs/key-rotation); only then delete it by its ID.
 
 # --8<-- [start:delete]
 OLD_KEY_ID=${OLD_KEY_ID:?set OLD_KEY_ID to the old key ID from the list above}
