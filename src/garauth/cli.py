@@ -1,36 +1,55 @@
 """The `garauth` command.
 
 Each subcommand lives in its own module, which provides `add_arguments(parser)` and
-`run(args) -> int` and a one-line module docstring used as the command's help. This file only
-dispatches; add a command by adding a line to COMMANDS.
+`run(args) -> int` and a module docstring whose first line is the command's help. This file only
+dispatches, and is the last line of defence: an exception that escapes a command is reported as
+one line naming the command, the file and the exception's type, never its text (which may quote
+the input). Set GARAUTH_DEBUG=1 to see the traceback. Add a command by adding a line to COMMANDS.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
-from garauth import __version__
+from garauth import __version__, boundary
+from garauth.boundary import fmt, own
 from garauth.errors import UserError
 
 COMMANDS = {
+    "check": "garauth.commands.check",  # the mistakes this guide documents, in CI configs and key files
     "pulls": "garauth.commands.pulls",  # what a CI config will pull, and with which credential
-    "key": "garauth.commands.key",  # read, validate, encode or generate service-account keys
+    "key": "garauth.commands.key",  # check, encode or generate service-account keys
     "fake-registry": "garauth.fake.server",  # run the fake Artifact Registry
     "sandbox": "garauth.sandbox",  # run a command where the real hostnames reach the fake
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error messages (which quote the arguments) through the boundary."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {boundary.scrub(message)}\n")
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="garauth", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="garauth", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"garauth {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
         module = importlib.import_module(modname)
-        doc = (module.__doc__ or "").strip().splitlines()
-        p = sub.add_parser(name, help=doc[0] if doc else None, description=(module.__doc__ or "").strip())
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        doc = (module.__doc__ or "").strip()
+        p = sub.add_parser(
+            name,
+            help=doc.splitlines()[0],
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
@@ -45,10 +64,31 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except UserError as err:
-        print(f"garauth {args.command}: {err}", file=sys.stderr)
+        boundary.error(fmt("garauth {}: {}", own(args.command), err.render()))
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`garauth check | head`): not our failure to report.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python from failing at exit
+        except OSError:
+            pass
+        return 0
+    except Exception as err:  # the last line of defence: name the type, never the text
+        if os.environ.get("GARAUTH_DEBUG") == "1":
+            traceback.print_exc()
+        target = getattr(args, "file", None) or ", ".join(getattr(args, "paths", None) or [])
+        where = fmt(" while reading {}", boundary.path(target)) if target else own("")
+        boundary.error(
+            fmt(
+                "garauth {}: internal error ({}){}. This is a bug in garauth; set GARAUTH_DEBUG=1 to see the traceback.",
+                own(args.command),
+                own(type(err).__name__),
+                where,
+            )
+        )
+        return 3
 
 
 if __name__ == "__main__":

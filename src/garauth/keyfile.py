@@ -17,13 +17,14 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from garauth import data
+from garauth import boundary, data
+from garauth.boundary import fmt, own
 
 REQUIRED_FIELDS = (
     "type",
@@ -114,66 +115,222 @@ def looks_base64(text: str) -> bool:
         return False
 
 
-def parse(text: str) -> dict:
-    """Parse a key file; raise KeyFileError with one sentence saying what is wrong."""
-    stripped = text.strip()
-    if not stripped:
-        raise KeyFileError("it is empty")
-    if looks_base64(stripped):
-        raise KeyFileError(
-            "this is base64, not JSON: use username _json_key_base64 with it, or decode it "
-            "(base64 -d) and use _json_key"
-        )
-    if stripped[0] in "'\"" and stripped[-1] == stripped[0]:
-        inner = stripped[1:-1].strip()
-        if inner.startswith("{") or looks_base64(inner):
-            raise KeyFileError("the key is wrapped in quotes: remove the quotes around the JSON")
-    if stripped.startswith("{\\") or '\\"' in stripped[:40]:
-        raise KeyFileError('the JSON is escaped (\\"): store the key file as it was downloaded')
+# -- reading a key file layer by layer ---------------------------------------------------------------
+
+MAX_LAYERS = 8
+
+
+@dataclass
+class KeyFacts:
+    """What a text is, as a key file: the layers around the JSON, the key, and what is wrong.
+
+    `layers` lists what was taken off, outermost first: "quotes", "escaped" (JSON written with
+    backslash-escaped quotes), "base64", "json-string" (a JSON string holding the JSON). Messages
+    are garauth.boundary.Safe and never hold key material."""
+
+    layers: list[str] = field(default_factory=list)
+    key: dict | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, Safe message)
+    private_key_material: bool = False  # a PEM private key, or a private_key field, is in the text
+
+    @property
+    def usable(self) -> bool:
+        return self.key is not None and not self.problems
+
+    @property
+    def username(self) -> str | None:
+        """The username this text works with as the password, or None."""
+        if not self.usable:
+            return None
+        if not self.layers:
+            return "_json_key"
+        if self.layers == ["base64"]:
+            return "_json_key_base64"
+        return None
+
+
+def analyse(text: str) -> KeyFacts:
+    """Peel the layers a key picks up on its way into a secret store, then check the key."""
+    facts = KeyFacts()
+    facts.private_key_material = "PRIVATE KEY-----" in text or '"private_key"' in text
+    current = text.lstrip("\ufeff").strip()
+    for _ in range(MAX_LAYERS):
+        if not current:
+            facts.problems.append(("empty", own("it is empty")))
+            return facts
+        if current.startswith('"') and current.endswith('"') and len(current) > 1:
+            try:
+                inner_value = json.loads(current)
+            except (json.JSONDecodeError, RecursionError):
+                inner_value = None
+            if isinstance(inner_value, str):
+                facts.layers.append("json-string")
+                current = inner_value.strip()
+                continue
+        if len(current) > 1 and current[0] in "'\"" and current[-1] == current[0]:
+            inner = current[1:-1].strip()
+            if inner.startswith("{") or looks_base64(inner):
+                facts.layers.append("quotes")
+                current = inner
+                continue
+        if current.startswith("{") and '\\"' in current[:40]:
+            facts.layers.append("escaped")
+            current = current.replace('\\"', '"')
+            continue
+        if not current.startswith("{") and not current.startswith('"'):
+            try:
+                decoded = decode_base64(current).strip()
+            except KeyFileError:
+                decoded = None
+            if decoded is not None and (
+                decoded.startswith("{") or decoded.startswith('"') or looks_base64(decoded)
+            ):
+                facts.layers.append("base64")
+                facts.private_key_material |= "PRIVATE KEY-----" in decoded or '"private_key"' in decoded
+                current = decoded
+                continue
+            facts.problems.append(("not-json", own("it is neither JSON nor base64 of JSON")))
+            return facts
+        break
     try:
-        key = json.loads(stripped)
+        value = json.loads(current)
+    except RecursionError:
+        facts.problems.append(("not-json", own("it is not JSON a key file could be (nested too deep)")))
+        return facts
     except json.JSONDecodeError as err:
-        raise KeyFileError(
-            f"it is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
-        ) from None
-    if not isinstance(key, dict):
-        raise KeyFileError("it is JSON but not an object")
-    return key
-
-
-def problems(key: dict) -> list[str]:
-    """What is wrong with a parsed key file, as sentences; empty if it looks usable."""
-    out = []
-    if key.get("type") != "service_account":
-        kind = key.get("type")
-        if kind == "external_account":
-            out.append(
-                '"type" is "external_account": this is a Workload Identity Federation credential '
-                "configuration, not a key; registries do not accept it as a password"
+        if err.msg.startswith("Unterminated string") or not current.rstrip().endswith("}"):
+            facts.problems.append(
+                (
+                    "truncated",
+                    fmt(
+                        "it is cut short: the JSON ends early (line {}), as if the end was lost",
+                        own(str(err.lineno)),
+                    ),
+                )
             )
         else:
-            out.append(
-                f'"type" is {json.dumps(kind) if isinstance(kind, str) else "missing"}, '
-                'expected "service_account"'
+            facts.problems.append(
+                (
+                    "not-json",
+                    fmt(
+                        "it is not valid JSON (line {}, column {})", own(str(err.lineno)), own(str(err.colno))
+                    ),
+                )
             )
+        return facts
+    if isinstance(value, str) and len(facts.layers) < MAX_LAYERS:
+        facts.layers.append("json-string")
+        nested = analyse(value)
+        nested.layers[:0] = facts.layers
+        nested.private_key_material |= facts.private_key_material
+        return nested
+    if not isinstance(value, dict):
+        facts.problems.append(
+            ("not-object", fmt("it is JSON, but {} rather than an object", boundary.describe(value)))
+        )
+        return facts
+    facts.key = value
+    facts.private_key_material |= isinstance(value.get("private_key"), str)
+    facts.problems += [(code, message) for code, message in _field_problems(value)]
+    return facts
+
+
+def _field_problems(key: dict) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    kind = key.get("type")
+    if kind == "external_account":
+        out.append(
+            (
+                "external-account",
+                own(
+                    '"type" is "external_account": this is a Workload Identity Federation credential '
+                    "configuration, not a key; registries do not accept it as a password"
+                ),
+            )
+        )
+    elif kind != "service_account":
+        shown = boundary.name(kind) if isinstance(kind, str) else boundary.describe(kind)
+        what = own("missing") if kind is None else shown
+        out.append(("wrong-type", fmt('"type" is {}, where a key file has "service_account"', what)))
     missing = [f for f in REQUIRED_FIELDS if f not in key]
     if missing:
-        out.append("missing field(s): " + ", ".join(missing))
+        out.append(("missing-fields", fmt("missing field(s): {}", own(", ".join(missing)))))
+    wrong = [f for f in REQUIRED_FIELDS if f in key and not isinstance(key[f], str)]
+    if wrong:
+        out.append(("field-types", fmt("field(s) that must be strings are not: {}", own(", ".join(wrong)))))
     pk = key.get("private_key")
     if isinstance(pk, str):
         if "\\n" in pk and "\n" not in pk:
-            out.append('"private_key" holds literal \\n sequences instead of newlines (escaped twice)')
+            out.append(
+                (
+                    "escaped-newlines",
+                    own('"private_key" holds literal \\n sequences instead of line breaks (escaped twice)'),
+                )
+            )
         elif not pk.startswith("-----BEGIN PRIVATE KEY-----"):
-            out.append('"private_key" does not start with -----BEGIN PRIVATE KEY-----')
+            out.append(
+                ("bad-private-key", own('"private_key" does not start with -----BEGIN PRIVATE KEY-----'))
+            )
+        elif "-----END PRIVATE KEY-----" not in pk:
+            out.append(
+                ("truncated", own('"private_key" is cut short: it has no -----END PRIVATE KEY----- line'))
+            )
         else:
             try:
                 serialization.load_pem_private_key(pk.encode(), password=None)
             except (ValueError, TypeError):
-                out.append('"private_key" is not a readable PEM private key')
+                out.append(("bad-private-key", own('"private_key" is not a readable PEM private key')))
     email = key.get("client_email")
     if isinstance(email, str) and not email.endswith(".gserviceaccount.com"):
-        out.append(f'"client_email" ({email}) is not a service-account address (*.gserviceaccount.com)')
+        out.append(
+            (
+                "client-email",
+                fmt(
+                    '"client_email" ({}) is not a service-account address (*.gserviceaccount.com)',
+                    boundary.name(email),
+                ),
+            )
+        )
     return out
+
+
+def parse(text: str) -> dict:
+    """A usable key file's JSON, or KeyFileError with one sentence (Safe) saying what is wrong."""
+    facts = analyse(text)
+    if facts.key is None or facts.layers:
+        raise KeyFileError(describe_problems(facts))
+    return facts.key
+
+
+def problems(key: dict) -> list[str]:
+    """What is wrong with a parsed key file, as Safe sentences; empty if it looks usable."""
+    return [message for _, message in _field_problems(key)]
+
+
+def describe_problems(facts: KeyFacts) -> str:
+    """One Safe sentence: what the layers and problems are, and what to do."""
+    parts = []
+    if facts.layers:
+        parts.append(
+            fmt("it is wrapped in {}", own(", then ".join(_LAYER_WORDS[layer] for layer in facts.layers)))
+        )
+    parts += [message for _, message in facts.problems]
+    sentence = boundary.join(parts, "; ")
+    if facts.usable and facts.layers == ["base64"]:
+        return sentence + own(
+            ": use it with username _json_key_base64, or decode it (base64 -d) and use _json_key"
+        )
+    if facts.usable:
+        return sentence + own(": store the key file exactly as it was downloaded")
+    return sentence
+
+
+_LAYER_WORDS = {
+    "quotes": "quotes",
+    "escaped": 'escaped quotes (\\")',
+    "base64": "base64",
+    "json-string": "a JSON string",
+}
 
 
 _PUBLIC_BY_DIGEST: dict[str, str] = {}  # sha256 of a private-key PEM -> its public-key PEM

@@ -1,8 +1,13 @@
 """Validate CI configs against the target system's own schema, in-process.
 
-The schemas are the ones check-jsonschema ships (vendored from SchemaStore and the vendors);
-they are read from its package data, so validation needs no network. Each error comes back with
-the line and column of the offending node in the YAML file.
+The schemas are the ones check-jsonschema ships (vendored from SchemaStore and the vendors), read
+from its package data, so validation needs no network. They are applied by jsonschema-rs, a JSON
+Schema validator written in Rust that uses ECMA-262 regular expressions as the schemas expect; a
+5 MB config is checked in tens of milliseconds, where the pure-Python validator took 20 seconds.
+
+Each error comes back with the line and column of the offending node and a message built from
+the error's kind, never from the value: a schema message about an `auth:` block, an unexpected
+key or an orb reference says what is wrong without repeating what was written.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-import regress
+import jsonschema_rs
 
-from garauth.secretlike import kind_of_secret
+from garauth import boundary
+from garauth.boundary import Safe, fmt, own
 from garauth.yamlfile import position_of_path
 
 # garauth's name for a schema -> file in check_jsonschema/builtin_schemas/vendor/
@@ -26,120 +31,135 @@ BUILTIN = {
     "gitlab-ci": "gitlab-ci.json",
     "bitbucket-pipelines": "bitbucket-pipelines.json",
 }
+MAX_ERRORS = 20  # a file with more reports the first ones
 
 
 @dataclass(frozen=True)
 class SchemaError:
     line: int
     column: int
-    path: str  # JSON path, e.g. $.jobs.build.docker[0].auth
-    message: str
+    path: Safe  # JSON path, e.g. $.jobs.build.docker[0].auth
+    message: Safe
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.path}: {self.message}"
 
 
 @cache
-def _ecma(pattern: str) -> regress.Regex:
-    return regress.Regex(pattern, flags="u")
+def _validator(name: str) -> Any:
+    text = (
+        resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(BUILTIN[name]).read_text("utf-8")
+    )
+    return jsonschema_rs.validator_for(json.loads(text))
 
 
-def _pattern(validator, pattern, instance, schema):
-    if validator.is_type(instance, "string") and not _ecma(pattern).find(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-def _pattern_properties(validator, patterns, instance, schema):
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in patterns.items():
-        for key, value in instance.items():
-            if _ecma(pattern).find(key):
-                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
-
-
-@cache
-def _validator(name: str) -> jsonschema.protocols.Validator:
-    """A validator for a built-in schema.
-
-    JSON Schema patterns are ECMA-262 regular expressions, and the vendored schemas use ECMA-only
-    syntax (the CircleCI schema's orb-reference pattern has `\\p{Cc}`, which Python's `re` rejects),
-    so `pattern` and `patternProperties` go through `regress`, as check-jsonschema does by default.
-    """
-    filename = BUILTIN[name]
-    text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(filename).read_text("utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls = jsonschema.validators.extend(cls, {"pattern": _pattern, "patternProperties": _pattern_properties})
-    return cls(schema)
-
-
-def _json_path(parts) -> str:
+def json_path(parts: list[Any]) -> Safe:
     out = "$"
     for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+        out += f"[{p}]" if isinstance(p, int) else f".{boundary.name(p)}"
+    return Safe(out)
+
+
+def _candidates(err: Any) -> list[Any]:
+    out, stack = [], [err]
+    while stack:
+        e = stack.pop()
+        out.append(e)
+        for branch in getattr(e.kind, "context", None) or ():
+            stack.extend(branch)
     return out
 
 
-def _deepest_all(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
-    """The sub-errors (through anyOf/oneOf branches) whose path reaches deepest into the document.
-
-    A union schema's top error ("... is not of type 'string'") hides the useful ones: a typo
-    `passwrd:` in a CircleCI `auth:` gives both "'password' is a required property" and
-    "Additional properties are not allowed ('passwrd' was unexpected)"; this digs them out.
-    """
-    candidates = [err]
-    stack = list(err.context or ())
-    while stack:
-        sub = stack.pop(0)
-        candidates.append(sub)
-        stack.extend(sub.context or ())
-    depth = max(len(c.absolute_path) for c in candidates)
-    deepest = [c for c in candidates if len(c.absolute_path) == depth]
-    # "is not valid under any of the given schemas" / "is not of type 'string'" from the other
-    # branches of a union only hide the specific message when there is one.
-    specific = [c for c in deepest if c.validator not in _UNION_NOISE]
-    return specific or deepest
+_UNION = ("OneOfNotValid", "AnyOf", "Not")
+_SHAPE = ("Type", "Pattern", "Format", "OneOfMultipleValid")
 
 
-_UNION_NOISE = {"oneOf", "anyOf", "type", "if", "else", "then", "not"}
+def _deepest(err: Any) -> list[Any]:
+    """The errors, through oneOf/anyOf branches, that reach deepest into the document.
 
-# Keys whose values are secrets: a schema message about them must not repeat the value.
-SECRET_KEYS = {"auth", "password", "aws_auth", "aws_secret_access_key", "credentials", "DOCKER_AUTH_CONFIG"}
+    A union's own error ("is not valid under any of the given schemas") hides the useful ones: a
+    typo `passwrd:` in a CircleCI `auth:` gives "password is required" and "passwrd was
+    unexpected" three levels down."""
+    found = _candidates(err)
+    depth = max(len(e.instance_path) for e in found)
+    deepest = [e for e in found if len(e.instance_path) == depth]
+    specific = [e for e in deepest if type(e.kind).__name__ not in _UNION + _SHAPE]
+    return specific or [e for e in deepest if type(e.kind).__name__ not in _UNION] or deepest
 
 
-def _message(err: jsonschema.ValidationError) -> str:
-    """The schema's message, without repeating anything that could hold a secret.
+def _value_at(doc: Any, path: list[Any]) -> Any:
+    node = doc
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
-    Under a secret key the value is never shown; elsewhere a mapping or list (which may contain
-    an auth: block) and a string that looks like a key or token are named, not printed.
-    """
-    instance = repr(err.instance)
-    if any(part in SECRET_KEYS for part in err.absolute_path):
-        return err.message.replace(instance, "the value")
-    if isinstance(err.instance, dict):
-        return err.message.replace(instance, "this mapping")
-    if isinstance(err.instance, list):
-        return err.message.replace(instance, "this list")
-    if isinstance(err.instance, str) and kind_of_secret(err.instance) not in (None, "a literal password"):
-        return err.message.replace(instance, "this value")
-    return err.message
+
+def _message(err: Any, doc: Any) -> Safe:
+    kind = err.kind
+    name = type(kind).__name__
+    if name == "Required":
+        return fmt("{} is a required property", boundary.name(getattr(kind, "property", None)))
+    if name == "AdditionalProperties":
+        keys = boundary.join(boundary.name(k) for k in getattr(kind, "unexpected", ()))
+        return fmt("these keys are not allowed here: {}", keys)
+    if name in ("Enum", "Constant"):
+        options = getattr(kind, "options", None)
+        if options is None:
+            options = [getattr(kind, "expected_value", None)]
+        allowed = boundary.join(boundary.name(o) for o in options if isinstance(o, (str, int)))
+        return fmt("the value must be one of: {}", allowed)
+    if name == "Type":
+        types = boundary.join((own(str(t)) for t in getattr(kind, "types", ())), " or ")
+        return fmt(
+            "the value must be of type {}, not {}",
+            types,
+            boundary.describe(_value_at(doc, list(err.instance_path))),
+        )
+    limits = {
+        "MinItems": "the list must have at least {} items",
+        "MaxItems": "the list must have at most {} items",
+        "MinLength": "the value must be at least {} characters long",
+        "MaxLength": "the value must be at most {} characters long",
+        "MinProperties": "the mapping must have at least {} keys",
+        "MaxProperties": "the mapping must have at most {} keys",
+        "Minimum": "the value must be at least {}",
+        "Maximum": "the value must be at most {}",
+    }
+    if name in limits:
+        return fmt(limits[name], own(str(getattr(kind, "limit", "?"))))
+    if name in ("Pattern", "Format"):
+        return own("the value does not have the form the schema requires here")
+    if name == "OneOfMultipleValid":
+        return own("the value matches more than one of the forms allowed here")
+    if name == "UniqueItems":
+        return own("the list holds the same item twice")
+    return fmt("the value is not valid here ({})", own(name))
 
 
 def validate(doc: Any, schema: str) -> list[SchemaError]:
-    """All schema errors of a loaded YAML document (empty when valid), best match first."""
+    """All schema errors of a loaded YAML document (empty when valid), at most MAX_ERRORS."""
     validator = _validator(schema)
-    errors = list(validator.iter_errors(doc))
-    if not errors:
+    if validator.is_valid(doc):
         return []
-    best = jsonschema.exceptions.best_match(errors)
-    ordered = [best] + [e for e in errors if e is not best]
     out: list[SchemaError] = []
-    for err in ordered:
-        for deepest in _deepest_all(err):
-            path = list(deepest.absolute_path)
-            line, col = position_of_path(doc, path)
-            found = SchemaError(line, col, _json_path(path), _message(deepest))
-            if found not in out:
-                out.append(found)
-    return out
+    for err in validator.iter_errors(doc):
+        by_path: dict[tuple, list[Any]] = {}
+        for deep in _deepest(err):
+            by_path.setdefault(tuple(deep.instance_path), []).append(deep)
+        for path, errs in by_path.items():
+            line, col = position_of_path(doc, list(path))
+            kinds = {type(e.kind).__name__ for e in errs}
+            if kinds <= set(_SHAPE) and len(errs) > 1:
+                messages = [own("the value has none of the forms the schema allows here")]
+            else:
+                messages = [_message(e, doc) for e in errs]
+            for message in messages:
+                found = SchemaError(line, col, json_path(list(path)), message)
+                if found not in out:
+                    out.append(found)
+        if len(out) >= MAX_ERRORS:
+            break
+    return out[:MAX_ERRORS]

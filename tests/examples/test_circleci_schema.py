@@ -22,6 +22,9 @@ def test_the_schema_check_catches_a_misspelt_password(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text(good.replace("password:", "passwrd:"))
     errors = schemas.validate(yamlfile.load(bad), "circleci")
-    assert errors and errors[0].message == "'password' is a required property"
+    assert errors and {e.message for e in errors} == {
+        "password is a required property",
+        "these keys are not allowed here: passwrd",
+    }
     assert errors[0].path == "$.jobs.build.docker[0].auth"
     assert errors[0].line == good.splitlines().index("        auth:") + 1

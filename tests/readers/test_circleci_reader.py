@@ -1,4 +1,6 @@
-"""The CircleCI reader: real configs in tests/readers/circleci/, good and bad."""
+"""The CircleCI reader, and the rules' findings on what it reads: real configs in
+tests/readers/circleci/, good and bad. The reader says what the file says; the findings come from
+garauth.rules, named here by rule ID."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from garauth import schemas, yamlfile
 from garauth.errors import UserError
 from garauth.model import SecretSource
 from garauth.readers import circleci
+from garauth.rules import findings_of
 
 FIXTURES = Path(__file__).parent / "circleci"
 NOT_VALID = {"schema_passwrd.yml", "invalid_yaml.yml"}
@@ -38,6 +41,15 @@ def pulls(name: str):
 
 def by_job(specs, job: str):
     return [s for s in specs if s.context["job"] == job]
+
+
+def found(spec) -> list[tuple[str, str]]:
+    """The (rule ID, message) of each finding on a PullSpec."""
+    return [(f.rule, str(f.message)) for f in findings_of(spec)]
+
+
+def ids(spec) -> list[str]:
+    return [rule for rule, _ in found(spec)]
 
 
 # -- every fixture meant to be valid passes CircleCI's schema ------------------------------------
@@ -81,7 +93,7 @@ def test_auth_raw_json_key_from_a_project_variable():
         "workflows": "main",
         "contexts": "gar-pull",
     }
-    assert spec.problems == ()
+    assert found(spec) == []
 
 
 def test_auth_base64_with_braced_variable_and_username_from_a_variable():
@@ -97,7 +109,7 @@ def test_auth_base64_with_braced_variable_and_username_from_a_variable():
     assert (deploy.position.line, deploy.position.column) == where(
         "auth_base64.yml", "europe-west1-docker", 1
     )
-    assert build.problems == deploy.problems == ()
+    assert found(build) == found(deploy) == []
 
 
 # -- gcp_auth ------------------------------------------------------------------------------------
@@ -113,7 +125,7 @@ def test_gcp_auth_explicit_fields():
         "workload_identity_provider": "circleci-oidc",
     }
     assert (cred.position.line, cred.position.column) == where("gcp_auth_explicit.yml", "gcp_auth:")
-    assert spec.problems == ()
+    assert found(spec) == []
 
 
 def test_gcp_auth_implicit_on_an_ar_image_and_none_on_docker_hub():
@@ -126,13 +138,13 @@ def test_gcp_auth_implicit_on_an_ar_image_and_none_on_docker_hub():
         "workload_identity_pool": "$GCP_WORKLOAD_IDENTITY_POOL",
         "workload_identity_provider": "$GCP_WORKLOAD_IDENTITY_PROVIDER",
     }
-    assert any("pulls anonymously" in n for n in primary.notes)
+    assert ids(primary) == ["GA109"]
     assert primary.context["contexts"] == "gcp-oidc"
     assert cache.image.host == "docker.io"
     assert cache.image.path == "library/redis"
     assert cache.credential.kind == "none"
     assert cache.context["role"] == "secondary" and cache.context["name"] == "cache"
-    assert primary.problems == cache.problems == ()
+    assert found(cache) == []
 
 
 # -- executors, parameters, secondary containers ----------------------------------------------------
@@ -152,8 +164,14 @@ def test_executor_parameters_matrix_and_pipeline_parameter():
     assert release.credential.password_ref == "RELEASE_KEY"  # value passed by the job
     (lint,) = by_job(specs, "lint")
     assert lint.image.tag == "2026.11"
-    assert any("pipeline.parameters.tools-tag" in n for n in lint.notes)
-    assert all(s.problems == () for s in specs)
+    assert found(lint) == [
+        (
+            "GA207",
+            "<< pipeline.parameters.tools-tag >> is taken as its default; a pipeline triggered with another "
+            "value pulls something else.",
+        )
+    ]
+    assert all(found(s) == [] for s in specs if s is not lint)
 
 
 NO_DEFAULT = """\
@@ -185,14 +203,17 @@ def test_parameter_without_default_or_value_and_runtime_values_are_problems():
     build, test = result.pullspecs
     assert build.image is None
     assert build.image_text.endswith(":<< parameters.tag >>")
-    assert build.problems == (
-        "<< parameters.tag >> has no value: executors.gar.parameters.tag has no default and no value is "
-        "passed for it.",
-    )
+    assert found(build) == [
+        (
+            "GA206",
+            "<< parameters.tag >> has no value: executors.gar.parameters.tag has no default and no value "
+            "is passed for it.",
+        )
+    ]
     assert test.image is None
-    assert test.problems == (
-        "<< pipeline.git.tag >> is only known when the pipeline runs; garauth cannot resolve it.",
-    )
+    assert found(test) == [
+        ("GA206", "<< pipeline.git.tag >> is only known when the pipeline runs; garauth cannot resolve it.")
+    ]
 
 
 def test_secondary_containers_each_a_pull_with_its_own_position():
@@ -212,10 +233,11 @@ def test_orb_executor_and_orb_job_are_problems_not_crashes():
     test, orb_job = pulls("orb_executor.yml")
     assert test.image is None and test.credential.kind == "unknown"
     assert test.context["executor"] == "node/default"
-    assert "circleci/node@5.2.0" in test.problems[0] and "does not fetch orb sources" in test.problems[0]
+    ((rule, message),) = found(test)
+    assert rule == "GA206" and "circleci/node@5.2.0" in message and "does not fetch orb sources" in message
     assert (test.position.line, test.position.column) == where("orb_executor.yml", "node/default")
     assert orb_job.context["job"] == "node/test"
-    assert "The job 'node/test' comes from the orb circleci/node@5.2.0" in orb_job.problems[0]
+    assert "The job node/test comes from the orb circleci/node@5.2.0" in found(orb_job)[0][1]
 
 
 def test_inline_orb_executor_and_job_are_resolved():
@@ -230,15 +252,15 @@ def test_inline_orb_executor_and_job_are_resolved():
     for spec in (lint, build):
         assert spec.credential.password_ref == "PLATFORM_KEY"
         assert (spec.position.line, spec.position.column) == where("inline_orb.yml", "us-central1-docker")
-        assert spec.problems == ()
+        assert found(spec) == []
 
 
 def test_undefined_executor_is_a_problem():
     text = fixture("executor_params.yml").read_text().replace("executor: tools", "executor: toolz")
     (lint,) = by_job(circleci.read("inline.yml", text).pullspecs, "lint")
-    assert lint.problems == (
-        "The executor 'toolz' is not defined under executors:. Define it or fix its name.",
-    )
+    assert found(lint) == [
+        ("GA206", "The executor toolz is not defined under executors:. Define it or fix its name.")
+    ]
 
 
 # -- aws_auth ------------------------------------------------------------------------------------
@@ -251,21 +273,20 @@ def test_aws_auth_recognised_and_wrong_on_an_ar_image():
         "aws_access_key_id": "$AWS_ACCESS_KEY_ID",
         "aws_secret_access_key": "$AWS_SECRET_ACCESS_KEY",
     }
-    assert ecr.problems == () and oidc.problems == ()
+    assert found(ecr) == found(oidc) == []
     assert oidc.credential.password_source is SecretSource.OIDC
-    assert any("Amazon ECR" in n for n in ecr.notes)
-    assert gar.problems == (
-        "jobs.gar.docker[0] uses aws_auth:, which is for Amazon ECR, but the image is on Artifact "
-        "Registry. Use auth: (username _json_key) or gcp_auth: instead.",
-    )
+    assert found(gar) == [
+        ("GA306", "aws_auth: authenticates to Amazon ECR, but the image is on Artifact Registry.")
+    ]
 
 
 def test_aws_secret_written_in_the_file_is_not_kept():
     text = fixture("aws_auth.yml").read_text().replace("$AWS_SECRET_ACCESS_KEY", "FAKEsecretVALUE123")
     ecr = circleci.read("inline.yml", text).pullspecs[0]
     assert "FAKEsecretVALUE123" not in repr(ecr)
-    assert ecr.credential.fields["aws_secret_access_key"] == circleci.LITERAL
-    assert any("aws_secret_access_key is written in the file" in p for p in ecr.problems)
+    assert ecr.credential.fields["aws_secret_access_key"] == ""
+    assert ids(ecr) == ["GA102"]
+    assert found(ecr)[0][1].startswith("The aws_secret_access_key is written in the file")
 
 
 # -- interpolation rules -------------------------------------------------------------------------
@@ -275,12 +296,16 @@ def test_variable_defined_only_under_environment_is_not_interpolated_in_auth():
     (spec,) = pulls("env_only_variable.yml")
     user_line = where("env_only_variable.yml", "PULL_USER:")[0]
     key_line = where("env_only_variable.yml", "AR_KEY:")[0]
-    assert spec.problems == (
-        f"$PULL_USER is defined only under jobs.build.docker[0].environment (line {user_line}); "
-        "CircleCI does not interpolate it in auth:. Store it as a project or context variable.",
-        f"$AR_KEY is defined only under jobs.build.environment (line {key_line}); "
-        "CircleCI does not interpolate it in auth:. Store it as a project or context variable.",
-    )
+    assert sorted(found(spec)) == [
+        (
+            "GA107",
+            f"$AR_KEY is defined only in the file (line {key_line}), under environment:, which this password cannot see.",
+        ),
+        (
+            "GA107",
+            f"$PULL_USER is defined only in the file (line {user_line}), under environment:, which this username cannot see.",
+        ),
+    ]
     assert spec.credential.username_var == "PULL_USER"
 
 
@@ -295,10 +320,10 @@ def test_implicit_gcp_variable_defined_only_under_environment():
         )
     )
     primary = circleci.read("inline.yml", text).pullspecs[0]
-    assert len(primary.problems) == 1
-    assert primary.problems[0].startswith(
-        "$GCP_WORKLOAD_IDENTITY_POOL is defined only under jobs.test.environment (line 13); CircleCI reads "
-        "it for the implicit gcp_auth only from project or context variables."
+    assert sorted(found(primary))[0] == (
+        "GA107",
+        "$GCP_WORKLOAD_IDENTITY_POOL is defined only in the file (line 13), under environment:, which this "
+        "implicit gcp_auth cannot see.",
     )
 
 
@@ -314,21 +339,17 @@ def test_literal_secret_is_a_problem_and_never_repeated(job, kind):
     (spec,) = by_job(pulls("literal_secret.yml"), job)
     assert spec.credential.password_source is SecretSource.LITERAL
     assert spec.credential.password_ref is None
-    (problem,) = spec.problems
-    assert problem.startswith(
-        f"jobs.{job}.docker[0].auth.password is written in the file: it looks like {kind}."
-    )
+    assert spec.credential.password_kind == kind
+    ((rule, message),) = found(spec)
+    assert (rule, message.split(":")[0]) == ("GA102", "The password is written in the file")
     for secret in ("FAKE-NOT-A-KEY", "ya29.FAKE", "eyJ0eXBlIjog"):
-        assert secret not in repr(spec)
+        assert secret not in repr(spec) and secret not in message
 
 
 def test_text_mixed_with_a_variable_in_auth_is_a_problem():
     text = fixture("auth_raw.yml").read_text().replace("$GCLOUD_SERVICE_KEY", "prefix-$GCLOUD_SERVICE_KEY")
     (spec,) = circleci.read("inline.yml", text).pullspecs
-    assert spec.problems == (
-        "jobs.build.docker[0].auth.password mixes text with $GCLOUD_SERVICE_KEY; CircleCI documents only "
-        "a whole value such as $NAME. Put the whole value in one project or context variable.",
-    )
+    assert found(spec) == [("GA105", "The password mixes text with the variable(s) GCLOUD_SERVICE_KEY.")]
 
 
 # -- bad references ----------------------------------------------------------------------------
@@ -336,15 +357,16 @@ def test_text_mixed_with_a_variable_in_auth_is_a_problem():
 
 def test_bad_references_become_problems():
     typo, norepo = pulls("bad_reference.yml")
-    assert typo.image is None and norepo.image is None
-    assert typo.problems == (
-        "'us-central-1-docker.pkg.dev' is not an Artifact Registry host: there is no location "
-        "'us-central-1'. Did you mean us-central1-docker.pkg.dev? `gcloud artifacts locations list` "
-        "lists the locations.",
+    assert typo.image.ar is None and norepo.image.ar is None
+    (typo_finding,) = findings_of(typo)
+    assert (typo_finding.rule, typo_finding.message, typo_finding.fix) == (
+        "GA202",
+        "us-central-1-docker.pkg.dev is not an Artifact Registry host: there is no location us-central-1.",
+        "Did you mean us-central1-docker.pkg.dev? `gcloud artifacts locations list` lists the locations.",
     )
-    assert norepo.problems[0].startswith(
-        "The path has no repository segment: 'builder' follows the project directly."
-    )
+    assert found(norepo) == [
+        ("GA205", "The path has no repository segment: builder follows the project directly.")
+    ]
     assert (norepo.position.line, norepo.position.column) == (15, 16)
 
 
@@ -355,12 +377,8 @@ def test_schema_failure_gives_errors_with_positions_and_no_pullspecs():
     result = circleci.read(fixture("schema_passwrd.yml"))
     assert result.pullspecs == []
     assert [(e.position.line, e.position.column, e.message) for e in result.errors] == [
-        (8, 9, "$.jobs.build.docker[0].auth: 'password' is a required property."),
-        (
-            8,
-            9,
-            "$.jobs.build.docker[0].auth: Additional properties are not allowed ('passwrd' was unexpected).",
-        ),
+        (8, 9, "$.jobs.build.docker[0].auth: these keys are not allowed here: passwrd."),
+        (8, 9, "$.jobs.build.docker[0].auth: password is a required property."),
     ]
     assert "configuration-reference" in result.errors[0].hint
 
@@ -369,7 +387,10 @@ def test_schema_message_does_not_repeat_a_password():
     text = fixture("auth_raw.yml").read_text().replace("$GCLOUD_SERVICE_KEY", "123456789")
     (error,) = circleci.read("inline.yml", text).errors
     assert "123456789" not in str(error)
-    assert error.message == "$.jobs.build.docker[0].auth.password: the value is not of type 'string'."
+    assert (
+        error.message
+        == "$.jobs.build.docker[0].auth.password: the value must be of type string, not a number."
+    )
 
 
 def test_invalid_yaml_raises_user_error_with_line_and_column():
@@ -377,8 +398,10 @@ def test_invalid_yaml_raises_user_error_with_line_and_column():
         circleci.read(fixture("invalid_yaml.yml"))
     err = caught.value
     assert (err.line, err.column) == (8, 10)
-    assert str(err).startswith(f"{fixture('invalid_yaml.yml')}:8:10: this is not valid YAML:")
-    assert "flow mapping that starts at line 7" in str(err)
+    assert str(err) == (
+        f"{fixture('invalid_yaml.yml')}:8:10: this is not valid YAML: did not find expected ',' or '}}'. "
+        "Fix the YAML syntax at that position."
+    )
 
 
 def test_missing_and_empty_files_raise_user_error(tmp_path):
@@ -431,15 +454,15 @@ def test_executor_typed_parameter_and_pipeline_parameter_passed_in_a_workflow():
     build, pinned = sorted(
         circleci.read("inline.yml", EXECUTOR_PARAMETER).pullspecs, key=lambda s: s.context["job"]
     )
-    assert (build.context["executor"], build.image.tag, build.problems) == ("gar", "1.0", ())
-    assert (pinned.image.tag, pinned.problems) == ("7.1", ())
+    assert (build.context["executor"], build.image.tag, ids(build)) == ("gar", "1.0", ["GA109"])
+    assert (pinned.image.tag, ids(pinned)) == ("7.1", ["GA109"])
 
 
 def test_orb_reference_is_checked_with_ecma_regex_semantics():
     text = fixture("orb_executor.yml").read_text().replace("circleci/node@5.2.0", "circleci/node@latest")
     errors = circleci.read("inline.yml", text).errors
     assert errors and all(e.position.line == where("orb_executor.yml", "circleci/node@")[0] for e in errors)
-    assert "'circleci/node@latest' does not match" in errors[0].message
+    assert errors[0].message == "$.orbs.node: the value has none of the forms the schema allows here."
 
 
 def test_auth_and_gcp_auth_together_and_an_empty_password_are_problems():
@@ -452,12 +475,8 @@ def test_auth_and_gcp_auth_together_and_an_empty_password_are_problems():
         )
     )
     (spec,) = circleci.read("inline.yml", text).pullspecs
-    assert spec.credential.kind == "basic"
-    assert spec.problems == (
-        "jobs.test.docker[0] has both auth: and gcp_auth:; CircleCI does not document which one it uses. "
-        "Keep one.",
-        "jobs.test.docker[0].auth.password is empty. Write password: $VARIABLE.",
-    )
+    assert spec.credential.kind == "basic" and spec.credential.blocks == ("auth", "gcp_auth")
+    assert sorted(ids(spec)) == ["GA104", "GA305"]
 
 
 def test_executor_from_an_undeclared_orb():
@@ -465,6 +484,6 @@ def test_executor_from_an_undeclared_orb():
         fixture("orb_executor.yml").read_text().replace("executor: node/default", "executor: python/default")
     )
     test = circleci.read("inline.yml", text).pullspecs[0]
-    assert test.problems == (
-        "The executor 'python/default' names the orb 'python', which is not declared under orbs:.",
-    )
+    assert found(test) == [
+        ("GA206", "The executor python/default names the orb python, which is not declared under orbs:.")
+    ]

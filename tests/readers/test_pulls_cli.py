@@ -25,15 +25,15 @@ def test_text_output_for_a_clean_config(capsys):
     code, out, err = run(capsys, str(path))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        f"{path}: 1 image pull(s) before jobs start; no problems",
+        f"{path}: 1 image pull(s) before jobs start; no findings",
         "",
         f"{path}:7:16: job build, container 0 (primary)",
-        "  image       us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:2026.11",
-        "              Artifact Registry: location us-central1, project acme-ci-123, repository ci-images,",
-        "              image builder, tag 2026.11",
-        "  credential  auth: username _json_key, password from project/context variable $GCLOUD_SERVICE_KEY",
-        "  workflows   main",
-        "  contexts    gar-pull",
+        "  image         us-central1-docker.pkg.dev/acme-ci-123/ci-images/builder:2026.11",
+        "                Artifact Registry: location us-central1, project acme-ci-123, repository ci-images,",
+        "                image builder, tag 2026.11",
+        "  credential    auth: username _json_key, password from project/context variable $GCLOUD_SERVICE_KEY",
+        "  workflows     main",
+        "  contexts      gar-pull",
     ]
 
 
@@ -49,7 +49,7 @@ def test_text_output_shows_gcp_auth_pool_provider_and_account(capsys):
 
 def test_text_output_implicit_gcp_auth(capsys):
     code, out, _ = run(capsys, str(FIXTURES / "gcp_auth_implicit.yml"))
-    assert code == 0
+    assert code == 0  # GA109 is information only
     flat = " ".join(out.split())
     assert "gcp_auth (implicit, if these project/context variables are set): service account " in flat
     assert "$GCP_OIDC_SERVICE_ACCOUNT, pool $GCP_WORKLOAD_IDENTITY_POOL" in flat
@@ -60,9 +60,10 @@ def test_problems_exit_1_and_are_listed(capsys):
     path = FIXTURES / "env_only_variable.yml"
     code, out, err = run(capsys, str(path))
     assert (code, err) == (1, "")
-    assert out.splitlines()[0] == f"{path}: 1 image pull(s) before jobs start; 1 with problems"
-    assert "  problem     $PULL_USER is defined only under jobs.build.docker[0].environment (line 10);" in out
-    assert "  problem     $AR_KEY is defined only under jobs.build.environment (line 15);" in out
+    assert out.splitlines()[0] == f"{path}: 1 image pull(s) before jobs start; 2 finding(s)"
+    assert "  GA107 error   $PULL_USER is defined only in the file (line 10), under environment:," in out
+    assert "  GA107 error   $AR_KEY is defined only in the file (line 15), under environment:," in out
+    assert "                Fix: Store the value as a project or context variable" in out
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -79,12 +80,12 @@ def test_json_shape(capsys):
     code, out, err = run(capsys, str(path), "--format", "json")
     assert (code, err) == (0, "")
     doc = json.loads(out)
-    assert set(doc) == {"file", "platform", "pulls", "errors", "problem_count"}
-    assert (doc["file"], doc["platform"], doc["errors"], doc["problem_count"]) == (
+    assert set(doc) == {"file", "platform", "pulls", "errors", "finding_count"}
+    assert (doc["file"], doc["platform"], doc["errors"], doc["finding_count"]) == (
         str(path),
         "circleci",
         [],
-        0,
+        1,
     )
     first = doc["pulls"][0]
     assert first == {
@@ -122,10 +123,25 @@ def test_json_shape(capsys):
             "location": {"file": str(path), "line": 21, "column": 9},
             "summary": "auth: username _json_key, password from project/context variable $GCLOUD_SERVICE_KEY",
         },
-        "problems": [],
-        "notes": [],
+        "findings": [],
     }
     assert [p["image"].rsplit(":", 1)[1] for p in doc["pulls"]] == ["1.0", "2.0", "latest", "2026.11"]
+    (lint,) = [p for p in doc["pulls"] if p["findings"]]
+    assert lint["findings"] == [
+        {
+            "rule": "GA207",
+            "name": "pipeline-parameter-default",
+            "severity": "info",
+            "message": "<< pipeline.parameters.tools-tag >> is taken as its default; a pipeline triggered with "
+            "another value pulls something else.",
+            "fix": "Nothing to do if pipelines run with the default; otherwise check the values they are "
+            "triggered with.",
+            "url": "https://garauth.github.io/garauth/reference/rules/GA207/",
+            "file": str(path),
+            "line": lint["location"]["line"],
+            "column": lint["location"]["column"],
+        }
+    ]
 
 
 def test_json_unresolvable_orb_executor(capsys):
@@ -135,7 +151,8 @@ def test_json_unresolvable_orb_executor(capsys):
     orb = doc["pulls"][0]
     assert (orb["image"], orb["ref"], orb["container"]) == (None, None, None)
     assert orb["credential"]["kind"] == "unknown"
-    assert doc["problem_count"] == 2
+    assert doc["finding_count"] == 2
+    assert {f["rule"] for p in doc["pulls"] for f in p["findings"]} == {"GA206"}
 
 
 def test_schema_failure_exit_2_one_message_per_error(capsys):
@@ -144,9 +161,8 @@ def test_schema_failure_exit_2_one_message_per_error(capsys):
     assert (code, out) == (2, "")
     hint = "Fix it as CircleCI's configuration reference describes: https://circleci.com/docs/configuration-reference"
     assert err.splitlines() == [
-        f"garauth pulls: {path}:8:9: $.jobs.build.docker[0].auth: 'password' is a required property. {hint}",
-        f"garauth pulls: {path}:8:9: $.jobs.build.docker[0].auth: Additional properties are not allowed "
-        f"('passwrd' was unexpected). {hint}",
+        f"garauth pulls: {path}:8:9: $.jobs.build.docker[0].auth: these keys are not allowed here: passwrd. {hint}",
+        f"garauth pulls: {path}:8:9: $.jobs.build.docker[0].auth: password is a required property. {hint}",
     ]
 
 
@@ -162,7 +178,9 @@ def test_invalid_yaml_exit_2(capsys):
     path = FIXTURES / "invalid_yaml.yml"
     code, out, err = run(capsys, str(path))
     assert (code, out) == (2, "")
-    assert err.startswith(f"garauth pulls: {path}:8:10: this is not valid YAML: expected ',' or '}}'")
+    assert err.startswith(
+        f"garauth pulls: {path}:8:10: this is not valid YAML: did not find expected ',' or '}}'"
+    )
     assert err.count("\n") == 1
 
 
@@ -184,3 +202,4 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"garauth pulls: {bad}:3:1: this is not valid YAML")
+    assert proc.stderr.count("\n") == 1

@@ -1,94 +1,133 @@
-"""Read, validate, encode or generate service-account key files.
+"""Check, encode or generate service-account key files.
 
   garauth key check FILE         say whether FILE is a usable JSON key, and if not, why
   garauth key encode FILE        print the key as one line of base64 (the _json_key_base64 password)
   garauth key generate --out F   write a key file for tests (made like the fake makes them)
 
+`check` takes the layers a key picks up on its way into a secret store off one by one (quotes,
+escaped quotes, base64, base64 again, a JSON string) and names each, then checks the key's fields.
 Messages name the file and what is wrong; key material is never printed, except by `encode`,
 whose output is the encoded key (write it with --out to keep it off the terminal).
+
+Exit status: 0 usable (check), written (encode, generate); 1 not usable as it is; 2 the file
+cannot be read, or a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import secrets
-import sys
 from pathlib import Path
 
-from garauth import keyfile
+from garauth import boundary, keyfile
+from garauth.boundary import fmt, own
 from garauth.errors import UserError
+from garauth.readers import keyfile as keyfile_reader
 
 
-def read_key_text(path: str) -> str:
+def _read(path: str) -> str:
     if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    if not p.exists():
-        raise UserError("no such file", file=path)
-    if p.is_dir():
-        raise UserError("is a directory, not a key file", file=path)
-    try:
-        return p.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise UserError("is not text (a .p12 key? registries need the JSON key)", file=path) from None
+        import sys
 
-
-def validate(path: str) -> dict:
-    """The parsed key file, or UserError saying what is wrong (never showing the key)."""
-    text = read_key_text(path)
+        limit = keyfile_reader.limit()
+        raw = sys.stdin.buffer.read(limit + 1)
+        if len(raw) > limit:
+            raise UserError(
+                fmt(
+                    "standard input is larger than {} bytes, garauth's limit for a key.",
+                    boundary.number(limit),
+                )
+            )
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(
+                own("standard input is not text (a .p12 key? registries need the JSON key).")
+            ) from None
     try:
-        key = keyfile.parse(text)
-    except keyfile.KeyFileError as err:
-        raise UserError(str(err), file=path) from None
-    found = keyfile.problems(key)
-    if found:
-        raise UserError("; ".join(found), file=path)
-    return key
+        return keyfile_reader.read_text(path)
+    except UserError as err:
+        if "UTF-8" in err.message:
+            raise UserError(
+                own("is not text (a .p12 key? registries need the JSON key)."), file=path
+            ) from None
+        raise
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="key_command", metavar="ACTION", required=True)
-    check = sub.add_parser("check", aliases=["validate"], help="check that a file is a usable JSON key")
-    check.add_argument("file", help="key file, or - for standard input")
-    encode = sub.add_parser("encode", help="base64-encode a key file on one line (for _json_key_base64)")
-    encode.add_argument("file", help="key file, or - for standard input")
-    encode.add_argument("--out", help="write to this file (mode 0600) instead of standard output")
-    gen = sub.add_parser("generate", help="write a new key file for tests (not known to Google)")
-    gen.add_argument("--out", required=True, help="file to write (mode 0600)")
-    gen.add_argument("--project", default="demo-project")
-    gen.add_argument("--account", default="test", help="service account ID (the part before @)")
+    check = sub.add_parser(
+        "check",
+        aliases=["validate"],
+        help="say whether a file is a usable JSON key, and if not, why",
+        description="Say whether FILE is a usable service-account JSON key, and if not, what is wrong and what to do. Nothing from the key is printed.",
+    )
+    check.add_argument("file", metavar="FILE", help="key file, or - for standard input")
+    encode = sub.add_parser(
+        "encode",
+        help="base64-encode a key file on one line (for _json_key_base64)",
+        description="Print a usable key file as one line of base64, the password for username _json_key_base64.",
+    )
+    encode.add_argument("file", metavar="FILE", help="key file, or - for standard input")
+    encode.add_argument(
+        "--out", metavar="FILE", help="write to this file (mode 0600) instead of standard output"
+    )
+    gen = sub.add_parser(
+        "generate",
+        help="write a new key file for tests (not known to Google)",
+        description="Write a new RSA key file shaped like Google's, for tests against the fake registry. Google does not know it.",
+    )
+    gen.add_argument("--out", required=True, metavar="FILE", help="file to write (mode 0600)")
+    gen.add_argument("--project", default="demo-project", help="project ID (default: demo-project)")
+    gen.add_argument(
+        "--account", default="test", help="service account ID, the part before @ (default: test)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except OSError as err:  # writing --out: a missing directory, no permission, a full disk
-        target = getattr(args, "out", None) or getattr(args, "file", None)
-        raise UserError(f"cannot write the file: {err.strerror or err}", file=target) from None
-
-
-def _run(args: argparse.Namespace) -> int:
     action = args.key_command
     if action in ("check", "validate"):
-        key = validate(args.file)
-        print(f"{args.file}: OK, a JSON key for {key['client_email']} (key ID {key['private_key_id'][:8]}…)")
-        return 0
+        facts = keyfile.analyse(_read(args.file))
+        if facts.username == "_json_key":
+            email = facts.key.get("client_email") if facts.key else None
+            key_id = str(facts.key.get("private_key_id", ""))[:8] if facts.key else ""
+            boundary.emit(
+                fmt(
+                    "{}: OK, a JSON key for {} (key ID {}…); use it with username _json_key",
+                    boundary.path(args.file),
+                    boundary.name(email),
+                    boundary.name(key_id),
+                )
+            )
+            return 0
+        boundary.emit(fmt("{}: {}", boundary.path(args.file), keyfile.describe_problems(facts)))
+        return 1
     if action == "encode":
-        validate(args.file)
-        encoded = keyfile.encode_base64(read_key_text(args.file))
+        text = _read(args.file)
+        facts = keyfile.analyse(text)
+        if facts.username != "_json_key":
+            raise UserError(fmt("{}; nothing encoded.", keyfile.describe_problems(facts)), file=args.file)
+        encoded = keyfile.encode_base64(text)
         if args.out:
-            keyfile.write_private(Path(args.out), encoded + "\n")
-            print(f"wrote {args.out}")
+            _write(Path(args.out), encoded + "\n")
+            boundary.emit(fmt("wrote {}", boundary.path(args.out)))
         else:
-            print(encoded)
+            print(encoded)  # the one output that is key material, on purpose: see the module docstring
         return 0
-    if action == "generate":
-        out = Path(args.out)
-        if out.exists():
-            raise UserError("exists already; choose another --out", file=args.out)
-        email = f"{args.account}@{args.project}.iam.gserviceaccount.com"
-        new = keyfile.new_key_file(args.project, email, str(10**20 + secrets.randbelow(9 * 10**20)))
-        keyfile.write_private(out, keyfile.dumps(new.key_file))
-        print(f"wrote {out}: a test key for {email}")
-        return 0
-    raise UserError(f"unknown action {action}")
+    out = Path(args.out)
+    if out.exists():
+        raise UserError(own("exists already; choose another --out"), file=args.out)
+    email = f"{args.account}@{args.project}.iam.gserviceaccount.com"
+    new = keyfile.new_key_file(args.project, email, str(10**20 + secrets.randbelow(9 * 10**20)))
+    _write(out, keyfile.dumps(new.key_file))
+    boundary.emit(fmt("wrote {}: a test key for {}", boundary.path(args.out), boundary.name(email)))
+    return 0
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        keyfile.write_private(path, content)
+    except OSError as err:
+        raise UserError(
+            fmt("cannot write the file: {}", own(err.strerror or "error")), file=str(path)
+        ) from None

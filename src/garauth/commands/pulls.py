@@ -5,15 +5,15 @@
 Reads a CircleCI config (`.circleci/config.yml`) and lists each image CircleCI pulls for a
 `docker` executor: the job and container it belongs to, the image, the credential (its form
 and where its password comes from: variable NAMES, never values; for gcp_auth the service
-account, pool and provider), the file:line:col of the `image:` value, and any problems.
+account, pool and provider), the file:line:col of the `image:` value, and what garauth's rules
+find (the same findings as `garauth check`, each with its rule ID and fix).
 
 Exit status:
-    0  the file was read and no pull has a problem
-    1  the file was read and at least one pull has a problem (a variable CircleCI will not
-       interpolate, a password written in the file, a bad image reference, an image that
-       cannot be determined, such as one from an orb's executor)
-    2  the file cannot be used: missing, not UTF-8, not YAML, empty, or rejected by CircleCI's
-       schema; one message per error on stderr, naming file:line:col and what to do
+    0  the file was read and no pull has an error or a warning (info findings do not count)
+    1  the file was read and at least one pull has an error or a warning
+    2  the file cannot be used: missing, not UTF-8, not YAML, empty, over one of garauth's
+       limits, or rejected by CircleCI's schema; one message per error on stderr, naming
+       file:line:col and what to do
 
 --format json prints one object on stdout (also with exit status 2, then "errors" is non-empty):
     {
@@ -32,33 +32,40 @@ Exit status:
           "credential": {
             "kind": "basic" | "gcp_auth" | "aws_auth" | "none" | "unknown", "implicit": false,
             "username": "_json_key" | null, "username_var": "USER" | null,
-            "password_source": "env" | "literal" | "oidc" | "none", "password_var": "KEY" | null,
+            "password_source": "env" | "literal" | "mixed" | "oidc" | "unresolved" | "none",
+            "password_var": "KEY" | null,
             "fields": {...},  # gcp_auth: oidc_service_account, workload_identity_pool,
                               # workload_identity_provider; aws_auth: its keys
             "location": {"file", "line", "column"} | null,
             "summary": "one line, as in the text output"
           },
-          "problems": ["..."], "notes": ["..."]
+          "findings": [{"rule", "name", "severity", "message", "fix", "url",
+                        "file", "line", "column"}]
         }
       ],
       "errors": [{"file", "line", "column", "message", "hint"}],  # line/column null if unknown
-      "problem_count": 0
+      "finding_count": 0
     }
+Values that come from the file are shown only when they are plain (a parsed image, a variable
+name, a short name); anything that looks like a key or a token is described instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+import re
 import textwrap
 from typing import Any
 
+from garauth import boundary, report
+from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
-from garauth.model import Credential, Position, PullSpec, SecretSource
+from garauth.model import Credential, CredentialKind, Finding, Position, PullSpec, SecretSource
 from garauth.readers import ConfigError, ReadResult, circleci
+from garauth.rules import findings_of
 
 WIDTH = 100
+_WHOLE_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,180 +80,217 @@ def run(args: argparse.Namespace) -> int:
         result = circleci.read(args.file)
     except UserError as err:
         where = Position(err.file or args.file, err.line or 0, err.column or 0)
-        result = ReadResult([], [ConfigError(where, err.message)])
-        _print_errors(args, result, [f"garauth pulls: {err}"])
-        return 2
+        return _errors(args, ReadResult([], [ConfigError(where, err.message)]), [err.render()])
     if result.errors:
-        _print_errors(args, result, [f"garauth pulls: {e}" for e in result.errors])
-        return 2
+        return _errors(args, result, [_error_line(e) for e in result.errors])
+    found = {id(spec): findings_of(spec) for spec in result.pullspecs}
     if args.format == "json":
-        print(json.dumps(to_json(args.file, result), indent=2))
+        boundary.emit_json(to_json(args.file, result, found))
     else:
-        print(to_text(args.file, result.pullspecs))
-    return 1 if any(p.problems for p in result.pullspecs) else 0
+        boundary.emit(to_text(args.file, result.pullspecs, found))
+    failing = [f for fs in found.values() for f in fs if f.severity.rank >= 2]
+    return 1 if failing else 0
 
 
-def _print_errors(args: argparse.Namespace, result: ReadResult, lines: list[str]) -> None:
+def _error_line(e: ConfigError) -> Safe:
+    text = fmt("{}: {}", boundary.position(e.position), Safe(e.message))
+    return text + own(" ") + Safe(e.hint) if e.hint else text
+
+
+def _errors(args: argparse.Namespace, result: ReadResult, lines: list[Safe]) -> int:
     for line in lines:
-        print(line, file=sys.stderr)
+        boundary.error(fmt("garauth pulls: {}", line))
     if args.format == "json":
-        print(json.dumps(to_json(args.file, result), indent=2))
+        boundary.emit_json(to_json(args.file, result, {}))
+    return 2
 
 
 # -- descriptions ------------------------------------------------------------------------------
 
 
-def describe(cred: Credential) -> str:
+def describe(cred: Credential) -> Safe:
     """One line saying how a pull authenticates, naming variables, never values."""
-    if cred.kind == "basic":
-        user = f"${cred.username_var}" if cred.username_var else cred.username
-        if cred.password_source is SecretSource.ENV:
-            password = f"password from project/context variable ${cred.password_ref}"
+    if cred.kind is CredentialKind.BASIC:
+        user = (
+            fmt("${}", boundary.var(cred.username_var)) if cred.username_var else boundary.name(cred.username)
+        )
+        source = cred.password_source
+        if source is SecretSource.ENV:
+            password = fmt("password from project/context variable ${}", boundary.var(cred.password_ref))
+        elif source is SecretSource.MIXED:
+            password = own("password mixes text with variables")
+        elif source is SecretSource.UNRESOLVED:
+            password = own("password from a parameter with no value")
+        elif cred.password_kind is None:
+            password = own("empty password")
         else:
-            password = "password written in the file"
-        return f"auth: username {user}, {password}"
-    if cred.kind == "gcp_auth":
+            password = own("password written in the file")
+        return fmt("auth: username {}, {}", user, password)
+    if cred.kind is CredentialKind.GCP_AUTH:
         f = cred.fields
-        names = (
-            f"service account {f.get('oidc_service_account')}, pool {f.get('workload_identity_pool')}, "
-            f"provider {f.get('workload_identity_provider')}"
+        names = fmt(
+            "service account {}, pool {}, provider {}",
+            _field(f.get("oidc_service_account")),
+            _field(f.get("workload_identity_pool")),
+            _field(f.get("workload_identity_provider")),
         )
         if cred.implicit:
-            return f"gcp_auth (implicit, if these project/context variables are set): {names}"
-        return f"gcp_auth (OIDC): {names}"
-    if cred.kind == "aws_auth":
-        fields = ", ".join(f"{k} {v}" for k, v in cred.fields.items())
-        return f"aws_auth (Amazon ECR, not checked by garauth): {fields}"
-    if cred.kind == "unknown":
-        return "unknown (see the problem below)"
-    return "none (anonymous pull)"
+            return fmt("gcp_auth (implicit, if these project/context variables are set): {}", names)
+        return fmt("gcp_auth (OIDC): {}", names)
+    if cred.kind is CredentialKind.AWS_AUTH:
+        fields = boundary.join(fmt("{} {}", boundary.name(k), _field(v)) for k, v in cred.fields.items())
+        return fmt("aws_auth (Amazon ECR, not checked by garauth): {}", fields)
+    if cred.kind is CredentialKind.UNKNOWN:
+        return own("unknown (see the findings below)")
+    return own("none (anonymous pull)")
 
 
-def _heading(spec: PullSpec) -> str:
+def _field(value: str | None) -> Safe:
+    """A gcp_auth or aws_auth field as written: a $VARIABLE, a resource path or an e-mail."""
+    if value is None:
+        return own("(none)")
+    if _WHOLE_VARIABLE.fullmatch(value):
+        return fmt("${}", boundary.var(value.strip("${}")))
+    return boundary.reference(value)
+
+
+def _heading(spec: PullSpec) -> Safe:
     c = spec.context
-    parts = [f"job {c.get('job', '?')}"]
+    parts = [fmt("job {}", boundary.name(c.get("job", "?")))]
     if "container" in c:
-        parts.append(f"container {c['container']} ({c.get('role')})")
+        parts.append(fmt("container {} ({})", own(str(int(c["container"]))), own(c.get("role", ""))))
     if c.get("name"):
-        parts.append(f"name {c['name']}")
+        parts.append(fmt("name {}", boundary.name(c["name"])))
     if c.get("executor"):
-        parts.append(f"executor {c['executor']}")
-    return ", ".join(parts)
+        parts.append(fmt("executor {}", boundary.name(c["executor"])))
+    return boundary.join(parts)
 
 
-def _ar_summary(spec: PullSpec) -> str | None:
+def _image(spec: PullSpec) -> Safe:
+    if spec.image is not None:
+        return boundary.image(spec.image)
+    if not spec.image_text:
+        return own("(unknown)")
+    return boundary.written(spec.image_text)
+
+
+def _ar_summary(spec: PullSpec) -> Safe | None:
     if spec.image is None or spec.image.ar is None:
         return None
-    ar = spec.image.ar
-    return (
-        f"Artifact Registry: location {ar.location}, project {ar.project}, repository {ar.repository}, "
-        f"image {ar.image}, {spec.image.digest and 'digest' or 'tag'} {spec.image.reference}"
+    ar, image = spec.image.ar, spec.image
+    which = (
+        fmt("digest {}", own(image.digest)) if image.digest else fmt("tag {}", boundary.name(image.reference))
+    )
+    return fmt(
+        "Artifact Registry: location {}, project {}, repository {}, image {}, {}",
+        own(ar.location),
+        boundary.reference(ar.project),
+        boundary.reference(ar.repository),
+        boundary.reference(ar.image),
+        which,
     )
 
 
-def to_text(file: str, specs: list[PullSpec]) -> str:
-    problems = sum(1 for s in specs if s.problems)
-    head = f"{file}: {len(specs)} image pull(s) before jobs start"
-    head += f"; {problems} with problems" if problems else "; no problems"
-    out = [head]
+def to_text(file: str, specs: list[PullSpec], found: dict[int, list[Finding]]) -> Safe:
+    total = sum(len(found.get(id(s), [])) for s in specs)
+    head = fmt("{}: {} image pull(s) before jobs start", boundary.path(file), boundary.number(len(specs)))
+    head = head + (fmt("; {} finding(s)", boundary.number(total)) if total else own("; no findings"))
+    out: list[Safe] = [head]
     for spec in specs:
-        out += ["", f"{spec.position}: {_heading(spec)}"]
-        rows: list[tuple[str, str]] = [("image", spec.image_text or "(unknown)")]
+        out += [own(""), fmt("{}: {}", boundary.position(spec.position), _heading(spec))]
+        rows: list[tuple[str, Safe]] = [("image", _image(spec))]
         if ar := _ar_summary(spec):
             rows.append(("", ar))
         if written := spec.context.get("written"):
-            rows.append(("written", written))
+            rows.append(("written", boundary.written(written)))
         rows.append(("credential", describe(spec.credential)))
         if workflows := spec.context.get("workflows"):
-            rows.append(("workflows", workflows.replace(",", ", ")))
+            rows.append(("workflows", boundary.join(boundary.name(w) for w in workflows.split(","))))
         if contexts := spec.context.get("contexts"):
-            rows.append(("contexts", contexts.replace(",", ", ")))
-        rows += [("problem", p) for p in spec.problems]
-        rows += [("note", n) for n in spec.notes]
+            rows.append(("contexts", boundary.join(boundary.name(c) for c in contexts.split(","))))
+        for f in found.get(id(spec), []):
+            rows.append((f"{f.rule} {f.severity.value}", Safe(f.message)))
+            rows.append(("", fmt("Fix: {}", Safe(f.fix))))
         out += [_row(label, text) for label, text in rows]
-    return "\n".join(out)
+    return boundary.join(out, "\n")
 
 
-def _row(label: str, text: str) -> str:
-    indent = "  " + " " * 12
-    first = f"  {label:<12}"
-    return textwrap.fill(
-        text,
-        WIDTH,
-        initial_indent=first,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
+def _row(label: str, text: Safe) -> Safe:
+    first = f"  {label:<14}"
+    return Safe(
+        textwrap.fill(
+            text,
+            WIDTH,
+            initial_indent=first,
+            subsequent_indent=" " * len(first),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
     )
 
 
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def _location(loc: Position | None) -> dict[str, Any] | None:
-    """A location as JSON; line and column are null when unknown (stored as 0)."""
-    if loc is None:
-        return None
-    return {"file": loc.file, "line": loc.line or None, "column": loc.column or None}
+def _split(value: str | None) -> list[Safe]:
+    return [boundary.name(v) for v in value.split(",")] if value else []
 
 
-def _split(value: str | None) -> list[str]:
-    return value.split(",") if value else []
-
-
-def pull_json(spec: PullSpec) -> dict[str, Any]:
+def pull_json(spec: PullSpec, found: list[Finding]) -> dict[str, Any]:
     c, cred, image = spec.context, spec.credential, spec.image
     ref = None
     if image is not None:
         ar = image.ar
         ref = {
-            "host": image.host,
-            "path": image.path,
-            "tag": image.tag,
-            "digest": image.digest,
-            "reference": image.reference,
+            "host": own(image.host),
+            "path": boundary.reference(image.path),
+            "tag": boundary.name(image.tag) if image.tag else None,
+            "digest": own(image.digest) if image.digest else None,
+            "reference": boundary.name(image.reference),
             "ar": None
             if ar is None
             else {
-                "location": ar.location,
-                "project": ar.project,
-                "repository": ar.repository,
-                "image": ar.image,
+                "location": own(ar.location),
+                "project": boundary.reference(ar.project),
+                "repository": boundary.reference(ar.repository),
+                "image": boundary.reference(ar.image),
             },
         }
     return {
-        "image": spec.image_text or None,
-        "written": c.get("written"),
+        "image": _image(spec) if spec.image_text else None,
+        "written": boundary.written(c["written"]) if c.get("written") else None,
         "ref": ref,
-        "job": c.get("job"),
+        "job": boundary.name(c["job"]) if c.get("job") else None,
         "container": int(c["container"]) if "container" in c else None,
-        "role": c.get("role"),
-        "executor": c.get("executor"),
-        "name": c.get("name"),
+        "role": own(c["role"]) if c.get("role") else None,
+        "executor": boundary.name(c["executor"]) if c.get("executor") else None,
+        "name": boundary.name(c["name"]) if c.get("name") else None,
         "workflows": _split(c.get("workflows")),
         "contexts": _split(c.get("contexts")),
-        "location": _location(spec.position),
+        "location": report.position_json(spec.position),
         "credential": {
-            "kind": cred.kind,
+            "kind": own(cred.kind.value),
             "implicit": cred.implicit,
-            "username": cred.username,
-            "username_var": cred.username_var,
-            "password_source": cred.password_source.value,
-            "password_var": cred.password_ref,
-            "fields": dict(cred.fields),
-            "location": _location(cred.position),
+            "username": boundary.name(cred.username) if cred.username is not None else None,
+            "username_var": boundary.var(cred.username_var) if cred.username_var else None,
+            "password_source": own(cred.password_source.value),
+            "password_var": boundary.var(cred.password_ref) if cred.password_ref else None,
+            "fields": {own(k): _field(v) for k, v in cred.fields.items()},
+            "location": report.position_json(cred.position),
             "summary": describe(cred),
         },
-        "problems": list(spec.problems),
-        "notes": list(spec.notes),
+        "findings": [report.finding_json(f) for f in found],
     }
 
 
-def to_json(file: str, result: ReadResult) -> dict[str, Any]:
+def to_json(file: str, result: ReadResult, found: dict[int, list[Finding]]) -> dict[str, Any]:
     return {
-        "file": file,
-        "platform": "circleci",
-        "pulls": [pull_json(s) for s in result.pullspecs],
-        "errors": [{**_location(e.position), "message": e.message, "hint": e.hint} for e in result.errors],
-        "problem_count": sum(len(s.problems) for s in result.pullspecs),
+        "file": boundary.path(file),
+        "platform": own("circleci"),
+        "pulls": [pull_json(s, found.get(id(s), [])) for s in result.pullspecs],
+        "errors": [
+            {**(report.position_json(e.position) or {}), "message": Safe(e.message), "hint": Safe(e.hint)}
+            for e in result.errors
+        ],
+        "finding_count": sum(len(v) for v in found.values()),
     }

@@ -140,3 +140,15 @@ def usernames() -> tuple[Username, ...]:
 def username(name: str) -> Username | None:
     """The accepted username `name` is, or None when AR does not accept it."""
     return next((u for u in usernames() if u.matches(name)), None)
+
+
+@cache
+def limits() -> dict[str, dict]:
+    """How much garauth reads (limits.toml): section -> name -> number; "sources" -> URLs."""
+    return _load("limits.toml")
+
+
+@cache
+def site_url() -> str:
+    """Where the guide is published (project.toml), ending in '/'."""
+    return _load("project.toml")["site_url"]

@@ -1,9 +1,13 @@
-"""Readers: one module per file format, each turning a file into PullSpecs.
+"""Readers: one module per file format, each saying what a file says (rules judge it).
 
-Every reader provides `read(path, text=None) -> ReadResult`. It raises `UserError` when the
-file cannot be used at all (missing, not text, not YAML, empty), and returns the format's own
-errors (a schema failure) in `ReadResult.errors`, each with file, line and column; when there
-are errors there are no PullSpecs, because a config the platform rejects pulls nothing.
+A config reader provides `NAME`, `detect(path, doc) -> bool` (on the loaded YAML) and
+`read_doc(path, doc) -> ReadResult`; it raises `UserError` when the file cannot be used at all
+(empty, over a limit) and returns the format's own errors (a schema failure) in
+`ReadResult.errors`, each with file, line and column. When there are errors there are no
+PullSpecs: a config the platform rejects pulls nothing.
+
+`CONFIG_READERS` lists them in the order `garauth check` tries them; `keyfile` reads
+service-account key files. A new format is a new module here and a line in CONFIG_READERS.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from garauth.model import Position, PullSpec
 
 @dataclass(frozen=True)
 class ConfigError:
-    """A reason the platform itself would reject the file (e.g. its schema), and what to do."""
+    """A reason the platform itself would reject the file (e.g. its schema), and what to do.
+    `message` and `hint` are garauth.boundary.Safe."""
 
     position: Position
     message: str
@@ -29,3 +34,10 @@ class ConfigError:
 class ReadResult:
     pullspecs: list[PullSpec] = field(default_factory=list)
     errors: list[ConfigError] = field(default_factory=list)
+    platform: str = ""
+
+
+def config_readers() -> list:
+    from garauth.readers import circleci
+
+    return [circleci]

@@ -7,11 +7,12 @@ Public API
                     substituted. Sorted by file position.
         .errors     CircleCI schema errors (file:line:col, JSON path, message). When there are
                     any, .pullspecs is empty: CircleCI rejects such a config and pulls nothing.
-    Raises UserError when the file cannot be read, is not YAML, or is empty.
+    Raises UserError when the file cannot be read, is not YAML, is empty, or is over one of
+    garauth's limits (garauth.data.limits()).
 
-Each PullSpec has:
-    image / image_text  the parsed reference (None when it cannot be parsed or resolved; the
-                        reason is in problems) and the text after parameter substitution;
+The reader says what the file says; garauth.rules judges it. Each PullSpec has:
+    image / image_text  the parsed reference (None when it cannot be parsed or resolved: see
+                        image_problem and unresolved) and the text after parameter substitution;
     location            file:line:col of the `image:` value (of `executor:` when the image
                         comes from an orb);
     context             "job", "container" (index), "role" (primary/secondary), and when they
@@ -19,8 +20,11 @@ Each PullSpec has:
                         "written" (the image text before substitution);
     credential          kind "basic" (auth:), "gcp_auth" (explicit, or implicit=True),
                         "aws_auth", "none", or "unknown" (image not determinable); variable
-                        NAMES only, never values;
-    problems / notes    what will fail or cannot be determined / facts worth knowing.
+                        NAMES, never a password (a literal one is described by password_kind);
+    unresolved          why the image or credential cannot be told from the file;
+    assumptions         pipeline parameters taken at their defaults;
+    defined_in_file     for each variable the credential uses that the file defines under an
+                        `environment:` key, where (auth: cannot see those: sees_file_variables).
 
 CircleCI rules applied (sources: https://circleci.com/docs/configuration-reference/#docker,
 https://circleci.com/docs/private-images/ and https://circleci.com/docs/env-vars/; §N names the
@@ -31,10 +35,8 @@ section of the project's research notes, artifact-registry.md, that quotes them)
 - §7.1 with no gcp_auth, an image on Artifact Registry is pulled with OIDC when the project or
   context variables GCP_OIDC_SERVICE_ACCOUNT, GCP_WORKLOAD_IDENTITY_POOL and
   GCP_WORKLOAD_IDENTITY_PROVIDER are set (reported as an implicit gcp_auth credential);
-- §7.2 in `auth:` only project and context variables are interpolated (`$VAR`, `${VAR}`): a
-  variable the config defines only under an `environment:` key is not available there;
-- §7.2 "To protect the password, place it in a context, or use a per-project Environment
-  Variable": a password written literally is a problem (its value is never repeated);
+- §7.2 `auth:` takes project and context variables (`$VAR`, `${VAR}`); a variable the config
+  defines under an `environment:` key is set only when the job runs (sees_file_variables=False);
 - §7.2 "NOTE: Public images hosted on GAR or GCR do not require authentication configuration";
 - executors, orbs and parameters follow CircleCI's reusable-config rules (see
   circleci_params.py); orb sources are not fetched, so images from an orb's executor or job are
@@ -49,12 +51,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from garauth import refs, schemas, yamlfile
+from garauth import boundary, data, refs, schemas, yamlfile
+from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
-from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, SecretSource
+from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
 from garauth.readers import ConfigError, ReadResult
 from garauth.readers.circleci_params import (
     Invocation,
+    OverLimit,
     Scope,
     declared,
     invocations,
@@ -63,40 +67,62 @@ from garauth.readers.circleci_params import (
 )
 from garauth.secretlike import kind_of_secret
 
-LITERAL = "<written in the file>"  # stands in for a secret value the reader does not keep
+NAME = "circleci"
 IMPLICIT_GCP_VARIABLES = {
     "oidc_service_account": "GCP_OIDC_SERVICE_ACCOUNT",
     "workload_identity_pool": "GCP_WORKLOAD_IDENTITY_POOL",
     "workload_identity_provider": "GCP_WORKLOAD_IDENTITY_PROVIDER",
 }
-# Usernames Artifact Registry reserves (they say what the password is); shown as written.
-RESERVED_USERNAMES = {"_json_key", "_json_key_base64", "oauth2accesstoken", "_token", "_dcgcloud_token"}
+BLOCKS = ("auth", "gcp_auth", "aws_auth")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-SCHEMA_HINT = "Fix it as CircleCI's configuration reference describes: https://circleci.com/docs/configuration-reference"
+SCHEMA_HINT = own(
+    "Fix it as CircleCI's configuration reference describes: https://circleci.com/docs/configuration-reference"
+)
+
+
+def detect(path: str, doc: Any) -> bool:
+    """Whether a loaded YAML document is a CircleCI config (by path, or by its top-level keys)."""
+    if Path(path).parent.name == ".circleci":
+        return True
+    return (
+        isinstance(doc, dict) and "version" in doc and ("jobs" in doc or "workflows" in doc or "orbs" in doc)
+    )
 
 
 def read(path: str | Path, text: str | None = None) -> ReadResult:
     """Read a CircleCI config; see the module docstring."""
     path = str(path)
-    doc = yamlfile.load(path, text)
+    return read_doc(path, yamlfile.load(path, text))
+
+
+def read_doc(path: str, doc: Any) -> ReadResult:
+    """Read an already loaded CircleCI config."""
     if doc is None:
-        raise UserError("the file is empty. A CircleCI config starts with `version: 2.1`.", file=path)
+        raise UserError(own("the file is empty. A CircleCI config starts with `version: 2.1`."), file=path)
     errors = [
-        ConfigError(Position(path, e.line, e.column), f"{e.path}: {e.message}.", SCHEMA_HINT)
-        for e in _unique(schemas.validate(doc, "circleci"))
+        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
+        for e in schemas.validate(doc, "circleci")
     ]
     if errors:
-        return ReadResult([], errors)
-    return ReadResult(_Reader(path, doc).pullspecs(), [])
-
-
-def _unique(errors):
-    seen, out = set(), []
-    for e in errors:
-        if (e.line, e.column, e.message) not in seen:
-            seen.add((e.line, e.column, e.message))
-            out.append(e)
-    return out
+        return ReadResult([], errors, NAME)
+    jobs = doc.get("jobs") or {}
+    limit = data.limits()["circleci"]["max_jobs"]
+    if len(jobs) > limit:
+        line, col = yamlfile.position(doc, "jobs")
+        raise UserError(
+            fmt(
+                "the config defines {} jobs; garauth reads configs of up to {}.",
+                boundary.number(len(jobs)),
+                boundary.number(limit),
+            ),
+            file=path,
+            line=line,
+            column=col,
+        )
+    try:
+        return ReadResult(_Reader(path, doc).pullspecs(), [], NAME)
+    except OverLimit as err:
+        raise UserError(Safe(err.message), file=path, line=err.position[0], column=err.position[1]) from None
 
 
 @dataclass
@@ -118,15 +144,7 @@ class _Draft:
             context["workflows"] = ",".join(self.workflows)
         if self.contexts:
             context["contexts"] = ",".join(self.contexts)
-        return PullSpec(
-            image=self.spec.image,
-            image_text=self.spec.image_text,
-            credential=self.spec.credential,
-            position=self.spec.position,
-            context=context,
-            problems=self.spec.problems,
-            notes=self.spec.notes,
-        )
+        return PullSpec(**{**self.spec.__dict__, "context": context})
 
 
 class _Reader:
@@ -136,7 +154,7 @@ class _Reader:
         self.pipeline = declared(doc)
         self.orbs = doc.get("orbs") or {}
         self.executors = doc.get("executors") or {}
-        self.env = _environment_definitions(doc)
+        self.env = _environment_definitions(doc, path)
         self.drafts: dict[tuple, _Draft] = {}
 
     def loc(self, node: Any, key: Any) -> Position:
@@ -199,43 +217,56 @@ class _Reader:
         for index, container in enumerate(body.get("docker") or []):
             self._container({**base, "executor": named.text}, index, container, exec_scope, owner, inv)
 
-    def _executor(self, name: str, namespace: str | None) -> tuple[dict | None, str, str]:
+    def _executor(self, name: str, namespace: str | None) -> tuple[dict | None, str, Safe]:
         """The executor's body and its config path, or None and why it cannot be read.
 
         Inside an inline orb, a bare name is one of the orb's own executors."""
         orb, slash, exec_name = name.partition("/")
+        shown = boundary.name(name)
         if not slash and namespace:
             body = (self.orbs[namespace].get("executors") or {}).get(name)
             owner = f"orbs.{namespace}.executors.{name}"
-            why = f"The executor '{name}' is not defined under orbs.{namespace}.executors:."
+            why = fmt(
+                "The executor {} is not defined under orbs.{}.executors:.", shown, boundary.name(namespace)
+            )
         elif not slash:
             body, owner = self.executors.get(name), f"executors.{name}"
-            why = f"The executor '{name}' is not defined under executors:. Define it or fix its name."
+            why = fmt("The executor {} is not defined under executors:. Define it or fix its name.", shown)
         elif isinstance(self.orbs.get(orb), dict):  # an inline orb, written in this file
             body = (self.orbs[orb].get("executors") or {}).get(exec_name)
             owner = f"orbs.{orb}.executors.{exec_name}"
-            why = f"The inline orb '{orb}' defines no executor '{exec_name}'."
+            why = fmt(
+                "The inline orb {} defines no executor {}.", boundary.name(orb), boundary.name(exec_name)
+            )
         elif orb not in self.orbs:
             body, owner = None, ""
-            why = f"The executor '{name}' names the orb '{orb}', which is not declared under orbs:."
+            why = fmt(
+                "The executor {} names the orb {}, which is not declared under orbs:.",
+                shown,
+                boundary.name(orb),
+            )
         else:
             body, owner = None, ""
-            why = (
-                f"The executor '{name}' comes from the orb {self.orbs[orb]}; garauth does not fetch orb "
-                "sources, so it cannot tell which image it pulls or with which credential. Look the "
-                "executor up on the orb's page in the CircleCI orb registry."
+            why = fmt(
+                "The executor {} comes from the orb {}; garauth does not fetch orb sources, so it cannot tell "
+                "which image it pulls or with which credential. Look the executor up on the orb's page in "
+                "the CircleCI orb registry.",
+                shown,
+                boundary.name(self.orbs[orb]),
             )
         if isinstance(body, dict):
-            return body, owner, ""
+            return body, owner, own("")
         return None, "", why
 
     def _orb_job(self, name: str, invs: list[Invocation]) -> None:
         orb = name.partition("/")[0]
         source = self.orbs.get(orb)
-        what = f"the orb {source}" if isinstance(source, str) else f"the orb '{orb}'"
-        problem = (
-            f"The job '{name}' comes from {what}; garauth does not read orb jobs, so it cannot tell "
-            "which image it pulls or with which credential."
+        what = fmt("the orb {}", boundary.name(source if isinstance(source, str) else orb))
+        problem = fmt(
+            "The job {} comes from {}; garauth does not read orb jobs, so it cannot tell which image it "
+            "pulls or with which credential.",
+            boundary.name(name),
+            what,
         )
         for inv in invs:
             entry = inv.entry[inv.entry_index]
@@ -244,8 +275,18 @@ class _Reader:
                 line, col = yamlfile.position(entry)
             self._unresolved({"job": name}, Position(self.path, line, col), "", [problem], inv)
 
-    def _unresolved(self, context: dict, where: Position, text: str, problems: list[str], inv) -> None:
-        spec = PullSpec(None, text, Credential(kind=CredentialKind.UNKNOWN), where, context, tuple(problems))
+    def _unresolved(
+        self, context: dict, where: Position, text: str, reasons: list[Safe], inv: Invocation
+    ) -> None:
+        spec = PullSpec(
+            image=None,
+            image_text=text,
+            credential=Credential(kind=CredentialKind.UNKNOWN),
+            position=where,
+            context=context,
+            platform=NAME,
+            unresolved=tuple(reasons),
+        )
         self._add(spec, inv)
 
     # -- one container -----------------------------------------------------------------------
@@ -253,229 +294,198 @@ class _Reader:
     def _container(self, base: dict, index: int, c: dict, scope: Scope, owner: str, inv: Invocation) -> None:
         written = c.get("image")
         image_text = substitute(written, scope)
-        problems, notes = list(image_text.problems), list(image_text.notes)
+        unresolved, assumptions = list(image_text.problems), list(image_text.notes)
         image: ImageRef | None = None
+        problem: RefProblem | None = None
         if image_text.complete:
             try:
                 image = refs.parse(image_text.text)
             except refs.RefError as err:
-                problems.append(f"{err.message} {err.hint}".strip())
+                problem = err.problem
         context = {**base, "container": str(index), "role": "primary" if index == 0 else "secondary"}
         if c.get("name"):
             context["name"] = str(c["name"])
         if image_text.text != written:
             context["written"] = str(written)
-        where = f"{owner}.docker[{index}]"
-        credential = _Credentials(self, c, scope, image, where).credential()
+        facts = _Credentials(self, c, scope, image)
+        credential = facts.credential()
         spec = PullSpec(
             image=image,
             image_text=image_text.text,
-            credential=credential.value,
+            credential=credential,
             position=self.loc(c, "image"),
             context=context,
-            problems=_dedupe(problems + credential.problems),
-            notes=_dedupe(notes + credential.notes),
+            platform=NAME,
+            image_problem=problem,
+            unresolved=_dedupe(unresolved + facts.unresolved),
+            assumptions=_dedupe(assumptions + facts.assumptions),
+            defined_in_file={
+                name: tuple(self.env[name])
+                for names in credential.variables.values()
+                for name in names
+                if name in self.env
+            },
         )
         self._add(spec, inv)
 
     def _add(self, spec: PullSpec, inv: Invocation) -> None:
-        key = (spec.position, spec.context.get("job"), spec.image_text, repr(spec.credential), spec.problems)
+        key = (
+            spec.position,
+            spec.context.get("job"),
+            spec.image_text,
+            repr(spec.credential),
+            spec.unresolved,
+        )
         draft = self.drafts.setdefault(key, _Draft(spec))
         draft.add(inv)
 
 
-@dataclass
-class _Cred:
-    value: Credential
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
 class _Credentials:
-    """The credential of one container: auth:, gcp_auth:, aws_auth:, implicit gcp_auth, or none."""
+    """What one container says about its credential: auth:, gcp_auth:, aws_auth:, or none."""
 
-    def __init__(self, reader: _Reader, c: dict, scope: Scope, image: ImageRef | None, where: str):
-        self.reader, self.c, self.scope, self.image, self.where = reader, c, scope, image, where
-        self.problems: list[str] = []
-        self.notes: list[str] = []
+    def __init__(self, reader: _Reader, c: dict, scope: Scope, image: ImageRef | None):
+        self.reader, self.c, self.scope, self.image = reader, c, scope, image
+        self.unresolved: list[Safe] = []
+        self.assumptions: list[Safe] = []
+        self.variables: dict[str, tuple[str, ...]] = {}
+        self.positions: dict[str, Position] = {}
 
-    def credential(self) -> _Cred:
+    def credential(self) -> Credential:
         c = self.c
-        if "auth" in c and "gcp_auth" in c:
-            self.problems.append(
-                f"{self.where} has both auth: and gcp_auth:; CircleCI does not document which one it "
-                "uses. Keep one."
-            )
+        blocks = tuple(b for b in BLOCKS if b in c)
         if "auth" in c:
-            value = self._basic(c["auth"])
+            cred = self._basic(c["auth"])
         elif "gcp_auth" in c:
-            value = self._gcp(c["gcp_auth"])
+            cred = self._gcp(c["gcp_auth"])
         elif "aws_auth" in c:
-            value = self._aws(c["aws_auth"])
+            cred = self._aws(c["aws_auth"])
         elif self.image is not None and self.image.ar is not None:
-            value = self._implicit()
+            cred = self._implicit()
         else:
-            value = Credential(kind=CredentialKind.NONE)
-        return _Cred(value, self.problems, self.notes)
+            cred = Credential(kind=CredentialKind.NONE)
+        return Credential(**{**cred.__dict__, "blocks": blocks})
+
+    def _value(self, block: Any, key: str, field_name: str) -> tuple[str, bool]:
+        """A field's text after parameter substitution, and whether it is complete."""
+        value = block.get(key) if isinstance(block, dict) else None
+        out = substitute(value, self.scope)
+        self.unresolved += out.problems
+        self.assumptions += out.notes
+        names = tuple(m.group(1) or m.group(2) for m in _VAR.finditer(out.text))
+        if names:
+            self.variables[field_name] = names
+        if isinstance(block, dict) and key in block:
+            self.positions[field_name] = self.reader.loc(block, key)
+        return out.text, out.complete
 
     def _basic(self, auth: dict) -> Credential:
-        user = substitute(auth.get("username"), self.scope)
-        password = substitute(auth.get("password"), self.scope)
-        self.problems += user.problems + password.problems
-        self.notes += user.notes + password.notes
-        username_var = self._variable("auth.username", user.text)
-        password_var = self._variable("auth.password", password.text)
-        if password_var is None and password.complete and "$" not in password.text:
-            kind = kind_of_secret(password.text)
-            if kind is None:
-                self.problems.append(f"{self.where}.auth.password is empty. Write password: $VARIABLE.")
-            else:
-                self.problems.append(
-                    f"{self.where}.auth.password is written in the file: it looks like {kind}. Anyone who "
-                    "can read the repository can read it. Treat it as leaked and replace it; store the new "
-                    "one as a project or context variable and write password: $NAME."
-                )
-        username = None if username_var else user.text
-        if username is not None and username not in RESERVED_USERNAMES:
-            kind = kind_of_secret(username)
-            if kind not in (None, "a literal password"):
-                # Never repeat it: a key or token in the username field is a leaked secret.
-                username = "<a secret, not shown>"
-                self.problems.append(
-                    f"{self.where}.auth.username is written in the file and looks like {kind}: are "
-                    "username and password swapped? Treat it as leaked and replace it."
-                )
+        user, _ = self._value(auth, "username", "username")
+        password, complete = self._value(auth, "password", "password")
+        username_var = _whole_variable(user)
+        password_var = _whole_variable(password)
+        if password_var:
+            source, kind = SecretSource.ENV, None
+        elif not complete:
+            source, kind = SecretSource.UNRESOLVED, None
+        elif "password" in self.variables:
+            source, kind = SecretSource.MIXED, None
+        else:
+            source, kind = SecretSource.LITERAL, kind_of_secret(password)
         return Credential(
             kind=CredentialKind.BASIC,
-            username=username,
+            username=None if username_var else user,
             username_var=username_var,
-            password_source=SecretSource.ENV if password_var else SecretSource.LITERAL,
+            password_source=source,
             password_ref=password_var,
+            password_kind=kind,
+            variables=dict(self.variables),
+            positions=dict(self.positions),
             position=self.reader.loc(self.c, "auth"),
+            sees_file_variables=False,
         )
 
     def _gcp(self, gcp: dict) -> Credential:
-        fields = {}
-        for key in IMPLICIT_GCP_VARIABLES:
-            value = substitute(gcp.get(key), self.scope)
-            self.problems += value.problems
-            self.notes += value.notes
-            fields[key] = value.text
-            if _VAR.search(value.text):
-                self.notes.append(
-                    f"gcp_auth.{key} uses a variable; CircleCI documents variable interpolation only for "
-                    "auth:, so check that it is expanded here."
-                )
-        self._not_ar("gcp_auth")
+        fields = {key: self._value(gcp, key, key)[0] for key in IMPLICIT_GCP_VARIABLES}
         return Credential(
             kind=CredentialKind.GCP_AUTH,
             password_source=SecretSource.OIDC,
             fields=fields,
+            variables=dict(self.variables),
+            positions=dict(self.positions),
             position=self.reader.loc(self.c, "gcp_auth"),
+            sees_file_variables=False,
         )
 
     def _aws(self, aws: dict) -> Credential:
-        fields = {}
-        for key, value in aws.items():
-            text = substitute(value, self.scope).text
+        fields: dict[str, str] = {}
+        source, kind, ref = SecretSource.ENV, None, None
+        for key in aws if isinstance(aws, dict) else ():
+            text, complete = self._value(aws, key, str(key))
+            if key == "aws_secret_access_key":
+                ref = _whole_variable(text)
+                if ref is None and complete:
+                    source, kind = SecretSource.LITERAL, kind_of_secret(text)
+                text = f"${ref}" if ref else ""  # a secret key written in the file is never kept
             fields[str(key)] = text
-            if key == "aws_secret_access_key" and not _VAR.fullmatch(text):
-                fields[str(key)] = LITERAL  # never keep the value
-                self.problems.append(
-                    f"{self.where}.aws_auth.aws_secret_access_key is written in the file. Treat it as "
-                    "leaked; store it as a project or context variable."
-                )
-        self.notes.append("aws_auth authenticates to Amazon ECR; garauth does not check ECR pulls.")
-        if self.image is not None and self.image.ar is not None:
-            self.problems.append(
-                f"{self.where} uses aws_auth:, which is for Amazon ECR, but the image is on Artifact "
-                "Registry. Use auth: (username _json_key) or gcp_auth: instead."
-            )
+        if isinstance(aws, dict) and "oidc_role_arn" in aws:
+            source = SecretSource.OIDC
         return Credential(
             kind=CredentialKind.AWS_AUTH,
-            password_source=SecretSource.OIDC if "oidc_role_arn" in aws else SecretSource.ENV,
+            password_source=source,
+            password_ref=ref,
+            password_kind=kind,
             fields=fields,
+            variables=dict(self.variables),
+            positions=dict(self.positions),
             position=self.reader.loc(self.c, "aws_auth"),
+            sees_file_variables=False,
         )
 
     def _implicit(self) -> Credential:
-        for name in IMPLICIT_GCP_VARIABLES.values():
-            self._env_only(name, "implicit gcp_auth")
-        self.notes.append(
-            "No auth: or gcp_auth: is given. CircleCI pulls with OIDC (gcp_auth) if the project or context "
-            "variables " + ", ".join(IMPLICIT_GCP_VARIABLES.values()) + " are set; otherwise it pulls "
-            "anonymously, which works only for a public repository."
-        )
         return Credential(
             kind=CredentialKind.GCP_AUTH,
             password_source=SecretSource.OIDC,
             fields={k: f"${v}" for k, v in IMPLICIT_GCP_VARIABLES.items()},
+            variables={k: (v,) for k, v in IMPLICIT_GCP_VARIABLES.items()},
             implicit=True,
-        )
-
-    def _not_ar(self, what: str) -> None:
-        if self.image is not None and self.image.ar is None:
-            host = self.image.host
-            self.notes.append(f"{what} is for images on Artifact Registry; {host} is not an AR host.")
-
-    def _variable(self, field_name: str, text: str) -> str | None:
-        """The variable name when the value is `$VAR` or `${VAR}`; reports other uses of `$`."""
-        whole = _VAR.fullmatch(text)
-        if whole:
-            name = whole.group(1) or whole.group(2)
-            self._env_only(name, field_name)
-            return name
-        names = [m.group(1) or m.group(2) for m in _VAR.finditer(text)]
-        if names:
-            self.problems.append(
-                f"{self.where}.{field_name} mixes text with ${names[0]}; CircleCI documents only a whole "
-                "value such as $NAME. Put the whole value in one project or context variable."
-            )
-            for name in names:
-                self._env_only(name, field_name)
-        return None
-
-    def _env_only(self, name: str, field_name: str) -> None:
-        places = self.reader.env.get(name)
-        if not places:
-            return
-        where, line = places[0]
-        more = f" and {len(places) - 1} other place(s)" if len(places) > 1 else ""
-        if field_name.startswith("auth."):
-            rule = "CircleCI does not interpolate it in auth:"
-        else:
-            rule = "CircleCI reads it for the implicit gcp_auth only from project or context variables"
-        self.problems.append(
-            f"${name} is defined only under {where} (line {line}){more}; {rule}. "
-            "Store it as a project or context variable."
+            sees_file_variables=False,
         )
 
 
-def _environment_definitions(doc: Any) -> dict[str, list[tuple[str, int]]]:
-    """Every variable the config defines under an `environment:` key: name -> [(path, line)]."""
-    found: dict[str, list[tuple[str, int]]] = {}
+def _whole_variable(text: str) -> str | None:
+    """The variable name when the value is exactly `$VAR` or `${VAR}`."""
+    whole = _VAR.fullmatch(text)
+    return (whole.group(1) or whole.group(2)) if whole else None
 
-    def visit(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                sub = f"{path}.{key}" if path else str(key)
-                if key == "environment":
-                    for name, line in _env_names(node, value):
-                        found.setdefault(name, []).append((sub, line))
-                else:
-                    visit(value, sub)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                visit(item, f"{path}[{i}]")
+
+def _environment_definitions(doc: Any, path: str) -> dict[str, list[Position]]:
+    """Every variable the config defines under an `environment:` key: name -> [position]."""
+    found: dict[str, list[Position]] = {}
+
+    def visit(node: Any) -> None:
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "environment":
+                        for name, line in _env_names(value):
+                            found.setdefault(name, []).append(Position(path, line, 1))
+                    elif isinstance(value, (dict, list)):
+                        stack.append(value)
+            elif isinstance(node, list):
+                stack.extend(item for item in node if isinstance(item, (dict, list)))
 
     for top in ("jobs", "executors", "orbs"):
-        visit(doc.get(top), top)
+        visit(doc.get(top))
+    for places in found.values():
+        places.sort(key=lambda p: p.line)
     return found
 
 
-def _env_names(parent: Any, env: Any) -> list[tuple[str, int]]:
+def _env_names(env: Any) -> list[tuple[str, int]]:
     if isinstance(env, dict):
-        return [(str(k), yamlfile.position(env, k)[0]) for k in env]
+        return [(str(k), yamlfile.key_position(env, k)[0]) for k in env]
     if isinstance(env, list):
         out = []
         for i, item in enumerate(env):
@@ -488,7 +498,7 @@ def _env_names(parent: Any, env: Any) -> list[tuple[str, int]]:
     return []
 
 
-def _dedupe(items: list[str]) -> tuple[str, ...]:
+def _dedupe(items: list[Safe]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 

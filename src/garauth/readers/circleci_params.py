@@ -20,9 +20,14 @@ runs, and is reported, not guessed.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from garauth import boundary, data
+from garauth.boundary import fmt, number
+from garauth.yamlfile import position
 
 _EXPR = re.compile(r"<<\s*([^<>]*?)\s*>>")
 _WHOLE_PARAM = re.compile(r"\s*<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>\s*")
@@ -74,30 +79,48 @@ def substitute(text: Any, scope: Scope) -> Substituted:
     def replace(match: re.Match[str]) -> str:
         expr = match.group(1)
         if expr.startswith("parameters."):
-            name = expr.removeprefix("parameters.")
-            if name not in scope.params:
-                out.problems.append(f"<< {expr} >> is not declared under {scope.owner}.parameters.")
+            param = expr.removeprefix("parameters.")
+            if param not in scope.params:
+                out.problems.append(
+                    fmt(
+                        "<< {} >> is not declared under {}.parameters.",
+                        boundary.name(expr),
+                        boundary.name(scope.owner),
+                    )
+                )
                 return match.group(0)
-            value = scope.params[name]
+            value = scope.params[param]
             if value is MISSING:
                 out.problems.append(
-                    f"<< {expr} >> has no value: {scope.owner}.parameters.{name} has no default "
-                    "and no value is passed for it."
+                    fmt(
+                        "<< {} >> has no value: {}.parameters.{} has no default and no value is passed for it.",
+                        boundary.name(expr),
+                        boundary.name(scope.owner),
+                        boundary.name(param),
+                    )
                 )
                 return match.group(0)
             return render(value)
         if expr.startswith("pipeline.parameters."):
-            name = expr.removeprefix("pipeline.parameters.")
-            value = scope.pipeline.get(name, MISSING)
+            value = scope.pipeline.get(expr.removeprefix("pipeline.parameters."), MISSING)
             if value is MISSING:
-                out.problems.append(f"<< {expr} >> has no default under the top-level parameters:.")
+                out.problems.append(
+                    fmt("<< {} >> has no default under the top-level parameters:.", boundary.name(expr))
+                )
                 return match.group(0)
             out.notes.append(
-                f"<< {expr} >> is taken as its default; a pipeline triggered with another value pulls "
-                "something else."
+                fmt(
+                    "<< {} >> is taken as its default; a pipeline triggered with another value pulls something else.",
+                    boundary.name(expr),
+                )
             )
             return render(value)
-        out.problems.append(f"<< {expr} >> is only known when the pipeline runs; garauth cannot resolve it.")
+        out.problems.append(
+            fmt(
+                "<< {} >> is only known when the pipeline runs; garauth cannot resolve it.",
+                boundary.name(expr),
+            )
+        )
         return match.group(0)
 
     out.text = _EXPR.sub(replace, text)
@@ -130,12 +153,15 @@ def invocations(doc: Any) -> dict[str, list[Invocation]]:
     """Every job invocation in the config's workflows, by job name, matrices expanded."""
     out: dict[str, list[Invocation]] = {}
     workflows = doc.get("workflows") if isinstance(doc, dict) else None
+    limit = data.limits()["circleci"]["max_workflow_jobs"]
+    total = 0
     for wf_name, wf in (workflows or {}).items():
         if not isinstance(wf, dict):
             continue  # e.g. `version: 2` inside a 2.0 config's workflows
         entries = wf.get("jobs") or []
         for index, entry in enumerate(entries):
             if isinstance(entry, str):
+                total = _counted(total, limit, entries, index)
                 out.setdefault(entry, []).append(Invocation(str(wf_name), entry=entries, entry_index=index))
                 continue
             if not isinstance(entry, dict) or len(entry) != 1:
@@ -145,10 +171,27 @@ def invocations(doc: Any) -> dict[str, list[Invocation]]:
             contexts = body.get("context") or ()
             contexts = (contexts,) if isinstance(contexts, str) else tuple(str(c) for c in contexts)
             for args in _matrix(body):
+                total = _counted(total, limit, entries, index)
                 out.setdefault(str(job), []).append(
                     Invocation(str(wf_name), tuple(args.items()), contexts, entries, index)
                 )
     return out
+
+
+def _counted(total: int, limit: int, entries: Any, index: int) -> int:
+    if total >= limit:
+        message = fmt("the workflows run more than {} jobs, garauth's limit.", number(limit))
+        raise OverLimit(message, position(entries, index))
+    return total + 1
+
+
+class OverLimit(Exception):
+    """The workflows expand to more job runs than garauth reads; `message` is Safe."""
+
+    def __init__(self, message: str, position: tuple[int, int]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
 
 
 _RESERVED = {
@@ -172,6 +215,10 @@ def _matrix(body: dict) -> list[dict[str, Any]]:
         return [base]
     names = [str(n) for n in matrix["parameters"]]
     lists = [v if isinstance(v, list) else [v] for v in matrix["parameters"].values()]
+    limit = data.limits()["circleci"]["max_matrix_jobs"]
+    if math.prod(len(v) for v in lists) > limit:
+        message = fmt("this matrix expands to more than {} jobs, garauth's limit.", number(limit))
+        raise OverLimit(message, position(matrix))
     excluded = [dict(e) for e in matrix.get("exclude") or [] if isinstance(e, dict)]
     combos = []
     for values in itertools.product(*lists):
