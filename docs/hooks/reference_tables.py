@@ -42,6 +42,40 @@ def gcr_table() -> str:
     return "\n".join(rows)
 
 
+@_marker("usernames-table")
+def usernames_table() -> str:
+    words = {
+        "key": "the JSON key file, exactly as downloaded",
+        "key_base64": "the base64 of the whole key file, on one line",
+        "token": "an OAuth 2.0 access token (an hour by default)",
+    }
+    rows = ["| Username | Password | Documented by Google | Source |", "| --- | --- | --- | --- |"]
+    for u in data.usernames():
+        documented = "yes" if u.documented else "no: sent by a Google tool"
+        rows.append(f"| `{u.name}` | {words[u.password]} | {documented} | [source]({u.source}) |")
+    return "\n".join(rows)
+
+
+@_marker("rules-table")
+def rules_table() -> str:
+    from garauth.rules import rules
+
+    rows = ["| Rule | Name | Severity | What it flags |", "| --- | --- | --- | --- |"]
+    for rule in rules().values():
+        rows.append(f"| [{rule.id}]({rule.id}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |")
+    return "\n".join(rows)
+
+
+@_marker("limits-table")
+def limits_table() -> str:
+    limits = data.limits()
+    rows = ["| Limit | garauth reads up to |", "| --- | --- |"]
+    for key, words in limits["describe"].items():
+        section, name = key.split(".")
+        rows.append(f"| {words} | {limits[section][name]:,} |")
+    return "\n".join(rows)
+
+
 @_marker("location-count")
 def location_count() -> str:
     return str(len(data.locations()))

@@ -248,8 +248,8 @@ def _json_value(value: Any) -> Any:
 
 
 def _key(key: Any) -> str:
-    """JSON object keys are garauth's own field names, or names that pass `name`."""
-    return str(name(key))
+    """JSON object keys are garauth's own field names (Safe), or names that pass `name`."""
+    return str(key) if isinstance(key, Safe) else str(name(key))
 
 
 def to_json(document: Mapping[str, Any]) -> str:

@@ -89,7 +89,7 @@ def sarif(findings: list[Finding], errors: list[tuple[Position, Safe]] | None = 
     run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
     if notifications:
         run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
-    return {"$schema": own(SARIF_SCHEMA), "version": own("2.1.0"), "runs": [run]}
+    return {own("$schema"): own(SARIF_SCHEMA), "version": own("2.1.0"), "runs": [run]}
 
 
 def _sarif_location(pos: Position) -> dict[str, Any]:

@@ -136,7 +136,7 @@ def _check_file(path: str, args: argparse.Namespace, outcome: Outcome) -> None:
     name = args.stdin_filename if path == "-" else path
     try:
         text = _read(path)
-        fmt_name, found = _examine(name, text)
+        fmt_name, found = examine(name, text)
     except UserError as err:
         outcome.errors.append((Position(err.file or name, err.line or 0, err.column or 0), Safe(err.message)))
         return
@@ -164,7 +164,7 @@ def _read(path: str) -> str:
     return yamlfile.read_text(path, limit)
 
 
-def _examine(name: str, text: str) -> tuple[str | None, list[Finding]]:
+def examine(name: str, text: str) -> tuple[str | None, list[Finding]]:
     """The file's format and its findings; (None, []) when garauth does not read the format."""
     if keyfile_reader.detect(name, text):
         facts = keyfile_reader.read(name, text)

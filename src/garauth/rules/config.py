@@ -27,7 +27,7 @@ RULES = [
             "the rejection and stops there. Messages name the key, never the value."
         ),
         bad="rules/GA001/bad.yml",
-        good="rules/GA001/good.yml",
+        good="circleci/json-key-raw.yml",
         check=rejected,
         subject="config",
     ),

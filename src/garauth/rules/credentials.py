@@ -204,8 +204,8 @@ RULES = [
             "`__json_key` or `_json_key_b64`, fails with `No valid credential was supplied`. The "
             "accepted names are listed on the [usernames page](../usernames.md)."
         ),
-        bad="rules/GA101/bad.yml",
-        good="rules/GA101/good.yml",
+        bad="circleci/broken/double-underscore.yml",
+        good="circleci/json-key-raw.yml",
         check=username_not_accepted,
     ),
     Rule(
@@ -221,7 +221,7 @@ RULES = [
             "the value; it says what the value looks like."
         ),
         bad="rules/GA102/bad.yml",
-        good="rules/GA102/good.yml",
+        good="circleci/json-key-raw.yml",
         check=password_in_file,
     ),
     Rule(
@@ -235,7 +235,7 @@ RULES = [
             "pull fails because the username is not one Artifact Registry accepts."
         ),
         bad="rules/GA103/bad.yml",
-        good="rules/GA103/good.yml",
+        good="circleci/json-key-raw.yml",
         check=secret_in_username,
     ),
     Rule(
@@ -246,7 +246,7 @@ RULES = [
         fix="Write password: $VARIABLE, naming the CI secret that holds the key.",
         why="An empty password is refused like a missing one: `No valid credential was supplied`.",
         bad="rules/GA104/bad.yml",
-        good="rules/GA104/good.yml",
+        good="circleci/json-key-raw.yml",
         check=password_empty,
     ),
     Rule(
@@ -261,7 +261,7 @@ RULES = [
             "variable is kept is not documented, and a key never needs it."
         ),
         bad="rules/GA105/bad.yml",
-        good="rules/GA105/good.yml",
+        good="circleci/json-key-raw.yml",
         check=variable_inside_text,
     ),
     Rule(
@@ -276,8 +276,8 @@ RULES = [
             "(https://cloud.google.com/sdk/gcloud/reference/auth/print-access-token)). A token saved "
             "as a project variable works once and then fails with `authentication failed`."
         ),
-        bad="rules/GA106/bad.yml",
-        good="rules/GA106/good.yml",
+        bad="circleci/broken/access-token.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=token_stored,
     ),
     Rule(
@@ -293,8 +293,8 @@ RULES = [
             "job's `environment:` exists only once the job runs, after the image is pulled. Tested "
             "here with the variable set only under `environment:`."
         ),
-        bad="rules/GA107/bad.yml",
-        good="rules/GA107/good.yml",
+        bad="circleci/broken/environment-only.yml",
+        good="circleci/json-key-raw.yml",
         check=variable_not_visible,
     ),
     Rule(
@@ -309,7 +309,7 @@ RULES = [
             "key`. garauth cannot see the variable's value; its name is the clue."
         ),
         bad="rules/GA108/bad.yml",
-        good="rules/GA108/good.yml",
+        good="circleci/json-key-base64.yml",
         check=base64_variable_with_json_key,
     ),
     Rule(
@@ -325,8 +325,8 @@ RULES = [
             "([configuration reference](https://circleci.com/docs/configuration-reference/#docker)); "
             "garauth cannot see whether they are, so it says so."
         ),
-        bad="rules/GA109/bad.yml",
-        good="rules/GA109/good.yml",
+        bad="circleci/broken/no-auth.yml",
+        good="circleci/json-key-raw.yml",
         check=anonymous_pull,
     ),
 ]

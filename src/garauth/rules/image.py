@@ -70,7 +70,7 @@ RULES = [
             "`sha256:` and 64 hex digits."
         ),
         bad="rules/GA201/bad.yml",
-        good="rules/GA201/good.yml",
+        good="circleci/json-key-raw.yml",
         check=reference_invalid,
     ),
     Rule(
@@ -84,8 +84,8 @@ RULES = [
             f"([locations]({LOCATIONS_PAGE})); `us-central-1` is a common typo for `us-central1`. "
             "A host that does not exist fails with `no such host` before any credential is sent."
         ),
-        bad="rules/GA202/bad.yml",
-        good="rules/GA202/good.yml",
+        bad="circleci/broken/location-typo.yml",
+        good="circleci/json-key-raw.yml",
         check=no_such_location,
     ),
     Rule(
@@ -99,7 +99,7 @@ RULES = [
             "`LOCATION-npm.pkg.dev` or `LOCATION-python.pkg.dev` do not answer the Docker registry API."
         ),
         bad="rules/GA203/bad.yml",
-        good="rules/GA203/good.yml",
+        good="circleci/json-key-raw.yml",
         check=not_docker_host,
     ),
     Rule(
@@ -115,7 +115,7 @@ RULES = [
             "A domain-scoped project `example.com:my-project` is written `example.com/my-project`."
         ),
         bad="rules/GA204/bad.yml",
-        good="rules/GA204/good.yml",
+        good="circleci/json-key-raw.yml",
         check=project_id_invalid,
     ),
     Rule(
@@ -129,8 +129,8 @@ RULES = [
             f"the image ([image names]({NAMES_PAGE})). Without it the registry looks for a "
             "repository named like the image and refuses the pull."
         ),
-        bad="rules/GA205/bad.yml",
-        good="rules/GA205/good.yml",
+        bad="circleci/broken/no-repository.yml",
+        good="circleci/json-key-raw.yml",
         check=repository_missing,
     ),
     Rule(
@@ -145,7 +145,7 @@ RULES = [
             "garauth says so rather than guess."
         ),
         bad="rules/GA206/bad.yml",
-        good="rules/GA206/good.yml",
+        good="circleci/reusable-executor.yml",
         check=image_undetermined,
     ),
     Rule(
@@ -160,7 +160,7 @@ RULES = [
             "then differs from the one garauth checked."
         ),
         bad="rules/GA207/bad.yml",
-        good="rules/GA207/good.yml",
+        good="circleci/json-key-raw.yml",
         check=parameter_default,
     ),
 ]

@@ -47,7 +47,7 @@ RULES = [
             "Run `garauth check` (or its pre-commit hook) before committing to catch one."
         ),
         bad="rules/GA401/bad.json",
-        good="rules/GA401/good.json",
+        good="circleci/json-key-raw.yml",
         check=private_key_in_file,
         subject="keyfile",
     ),
@@ -63,7 +63,7 @@ RULES = [
             "takes the layers off one by one and names each."
         ),
         bad="rules/GA402/bad.json",
-        good="rules/GA402/good.json",
+        good="circleci/json-key-base64.yml",
         check=key_unusable,
         subject="keyfile",
     ),

@@ -167,8 +167,8 @@ RULES = [
             f"([configuration reference]({CONFIG_REFERENCE})). With the project ID the token exchange "
             "is refused, and the image is never pulled."
         ),
-        bad="rules/GA301/bad.yml",
-        good="rules/GA301/good.yml",
+        bad="circleci/broken/pool-with-project-id.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=pool_with_project_id,
     ),
     Rule(
@@ -184,7 +184,7 @@ RULES = [
             "two get mixed up."
         ),
         bad="rules/GA302/bad.yml",
-        good="rules/GA302/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=provider_full_path,
     ),
     Rule(
@@ -199,7 +199,7 @@ RULES = [
             "account ID or display name alone is not found."
         ),
         bad="rules/GA303/bad.yml",
-        good="rules/GA303/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=service_account_not_email,
     ),
     Rule(
@@ -214,7 +214,7 @@ RULES = [
             "anyone who can read the repository, and the pull fails."
         ),
         bad="rules/GA304/bad.yml",
-        good="rules/GA304/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=secret_in_field,
     ),
     Rule(
@@ -228,7 +228,7 @@ RULES = [
             "does not say which one wins when both are given."
         ),
         bad="rules/GA305/bad.yml",
-        good="rules/GA305/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=auth_and_gcp_auth,
     ),
     Rule(
@@ -242,7 +242,7 @@ RULES = [
             f"([configuration reference]({CONFIG_REFERENCE})); Artifact Registry does not read it."
         ),
         bad="rules/GA306/bad.yml",
-        good="rules/GA306/good.yml",
+        good="circleci/json-key-raw.yml",
         check=aws_auth_on_ar,
     ),
     Rule(
@@ -256,7 +256,7 @@ RULES = [
             f"([configuration reference]({CONFIG_REFERENCE}))."
         ),
         bad="rules/GA307/bad.yml",
-        good="rules/GA307/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=gcp_auth_not_ar,
     ),
     Rule(
@@ -272,7 +272,7 @@ RULES = [
             f"([configuration reference]({CONFIG_REFERENCE}))."
         ),
         bad="rules/GA308/bad.yml",
-        good="rules/GA308/good.yml",
+        good="circleci/gcp-auth-explicit.yml",
         check=gcp_auth_variable,
     ),
 ]
