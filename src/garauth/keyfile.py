@@ -275,11 +275,8 @@ def _field_problems(key: dict) -> list[tuple[str, str]]:
             out.append(
                 ("truncated", own('"private_key" is cut short: it has no -----END PRIVATE KEY----- line'))
             )
-        else:
-            try:
-                serialization.load_pem_private_key(pk.encode(), password=None)
-            except (ValueError, TypeError):
-                out.append(("bad-private-key", own('"private_key" is not a readable PEM private key')))
+        elif not _readable_pem(pk):
+            out.append(("bad-private-key", own('"private_key" is not a readable PEM private key')))
     email = key.get("client_email")
     if isinstance(email, str) and not email.endswith(".gserviceaccount.com"):
         out.append(
@@ -331,6 +328,24 @@ _LAYER_WORDS = {
     "base64": "base64",
     "json-string": "a JSON string",
 }
+
+
+_READABLE_BY_DIGEST: dict[str, bool] = {}
+
+
+def _readable_pem(pem: str) -> bool:
+    """Whether a PEM private key loads; remembered by its SHA-256 (reading one takes tens of ms)."""
+    digest = hashlib.sha256(pem.encode()).hexdigest()
+    if digest not in _READABLE_BY_DIGEST:
+        try:
+            serialization.load_pem_private_key(pem.encode(), password=None)
+            readable = True
+        except (ValueError, TypeError):
+            readable = False
+        if len(_READABLE_BY_DIGEST) > 1024:
+            _READABLE_BY_DIGEST.clear()
+        _READABLE_BY_DIGEST[digest] = readable
+    return _READABLE_BY_DIGEST[digest]
 
 
 _PUBLIC_BY_DIGEST: dict[str, str] = {}  # sha256 of a private-key PEM -> its public-key PEM

@@ -1,7 +1,8 @@
 """The one YAML loader: YAML 1.2 values with the line and column of every node, within limits.
 
-libyaml (through ruamel.yaml's C parser, ruamel.yaml.clib) turns the text into events; this
-module builds the values itself, under YAML 1.2's core schema, so that:
+libyaml turns the text into events (through PyYAML's C binding, `yaml.cyaml.CParser`: only its
+parser is used, never its YAML 1.1 loader); this module builds the values itself, under YAML
+1.2's core schema, so that:
 
 - `on:` stays the string "on" (YAML 1.1 loaders, PyYAML among them, make it True);
 - every mapping and sequence remembers where each of its entries was written (`position`);
@@ -24,9 +25,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import events as ev
-from ruamel.yaml.cyaml import CParser
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from yaml import events as ev
+from yaml.cyaml import CParser
+from yaml.error import MarkedYAMLError, YAMLError
 
 from garauth import boundary, data
 from garauth.boundary import Safe, fmt, own
@@ -189,6 +190,14 @@ class _Builder:
         except MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             pos = (mark.line + 1, mark.column + 1) if mark else None
+            if (err.problem or "").startswith("exceeded maximum nesting depth"):  # libyaml's own limit
+                raise self.fail(
+                    fmt(
+                        "the document is nested more than {} levels deep, garauth's limit.",
+                        boundary.number(self.max_depth),
+                    ),
+                    pos,
+                ) from None
             what = _yaml_problem(err.problem or err.context)
             raise self.fail(
                 fmt("this is not valid YAML: {}. Fix the YAML syntax at that position.", what), pos

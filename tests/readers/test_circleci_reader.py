@@ -24,7 +24,7 @@ def fixture(name: str) -> Path:
 
 
 def where(name: str, needle: str, nth: int = 0) -> tuple[int, int]:
-    """1-based line and column where `needle` starts in the fixture (found independently of ruamel)."""
+    """1-based line and column where `needle` starts in the fixture (found independently of the YAML loader)."""
     hits = [
         (number, line.index(needle) + 1)
         for number, line in enumerate(fixture(name).read_text().splitlines(), start=1)
