@@ -275,7 +275,7 @@ def regression_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", regression_files(), ids=lambda p: p.name)
 def test_regressions(path):
-    """Each file names its secret on its first line: `# secret: TEXT` (YAML) or in a sidecar .secret."""
+    """Each file has a sidecar FILE.secret holding the planted secret that must never be printed."""
     sidecar = path.with_suffix(path.suffix + ".secret")
     core = sidecar.read_text().strip() if sidecar.exists() else "never-in-the-output"
     secret = Secret("regression", core, core)
