@@ -1,8 +1,9 @@
 """The fake's ASGI app: pick a service by the request's Host header, and log every request.
 
 Registry hosts (`garauth.data.registry_hosts()`) get the Docker registry API; the endpoint hosts of
-`garauth.data.endpoints()` get the OAuth 2.0 token endpoint, STS, IAM credentials and the
-CircleCI-style OIDC issuer. Any other Host gets 404.
+`garauth.data.endpoints()` get the OAuth 2.0 token endpoint, STS, IAM credentials, the
+CircleCI-style OIDC issuer, and the admin APIs gcloud calls (IAM, Resource Manager, Artifact
+Registry's management API). Any other Host gets 404.
 
 Each request is logged as one JSON line: time, host, SNI (when served by `server.serve`), method,
 path, auth scheme, username (only the fixed registry usernames), principal, status, outcome. No
@@ -20,10 +21,13 @@ from pathlib import Path
 
 from garauth import data
 from garauth.fake import errors
+from garauth.fake.artifactregistry import ArtifactRegistry
+from garauth.fake.iam import Iam
 from garauth.fake.iamcredentials import IamCredentials
 from garauth.fake.oauth import OAuth
 from garauth.fake.oidc import OidcIssuer
 from garauth.fake.registry import Registry, error_response
+from garauth.fake.resourcemanager import ResourceManager
 from garauth.fake.state import State
 from garauth.fake.sts import Sts
 
@@ -65,6 +69,10 @@ class FakeGoogle:
             ep["sts"]: Sts(state),
             ep["iamcredentials"]: IamCredentials(state),
             ep["circleci_oidc"]: OidcIssuer(state),
+            # the admin APIs the guide's gcloud commands call
+            ep["iam"]: Iam(state),
+            ep["cloudresourcemanager"]: ResourceManager(state),
+            ep["artifactregistry"]: ArtifactRegistry(state),
         }
         self.registry_hosts = frozenset(data.registry_hosts())
 

@@ -6,7 +6,8 @@ Project `demo-project` (number 123456789012) with:
 - `gcr.io` in `us` (the repository behind gcr.io/demo-project/...): hello:1.0;
 - `public-repo` in us-central1, readable by allUsers: hello:1.0.
 Service accounts: reader (roles/artifactregistry.reader on demo-repo, demo-eu and gcr.io), writer
-(roles/artifactregistry.writer on demo-repo), outsider (no role).
+(roles/artifactregistry.writer on demo-repo), outsider (no role), and owner (roles/owner on the
+project: the identity the guide's gcloud commands run as in tests; it has no key until one is made).
 Workload Identity: pool `circleci` with OIDC provider `circleci` for the CircleCI org ORG_ID
 (issuer https://oidc.circleci.com/org/ORG_ID, allowed audience ORG_ID, CircleCI's suggested
 mapping); principals of that org may impersonate reader (roles/iam.workloadIdentityUser). A
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from garauth.fake import images
 from garauth.fake.oidc import issuer_url
-from garauth.fake.state import READER, WORKLOAD_IDENTITY_USER, WRITER, State
+from garauth.fake.state import OWNER_ROLE, READER, WORKLOAD_IDENTITY_USER, WRITER, State
 
 PROJECT = "demo-project"
 PROJECT_NUMBER = "123456789012"
@@ -31,6 +32,7 @@ POOL_ID = "circleci"
 PROVIDER_ID = "circleci"
 PROVIDER_V2_ID = "circleci-v2"
 ACCOUNTS = ("reader", "writer", "outsider")
+OWNER = "owner"  # roles/owner on the project; the fake writes no key file for it
 
 MAPPING = {
     "google.subject": "assertion.sub",
@@ -84,6 +86,7 @@ def seed(state: State) -> dict[str, dict]:
     keys = {}
     for account in ACCOUNTS:
         state.add_service_account(PROJECT, account)
+        state.service_accounts[email(account)]["demo"] = True  # the fake keeps keys/ACCOUNT.json
         keys[account] = state.create_key(email(account))
     for resource in (repo, eu, gcr):
         state.grant(resource, READER, f"serviceAccount:{email('reader')}")
@@ -93,14 +96,23 @@ def seed(state: State) -> dict[str, dict]:
     state.add_oidc_provider(pool, PROVIDER_ID, issuer_url(ORG_ID), [ORG_ID], MAPPING, condition)
     state.add_oidc_provider(pool, PROVIDER_V2_ID, issuer_url(ORG_ID), [ORG_ID], MAPPING_V2, condition)
     state.grant(f"projects/{PROJECT}/serviceAccounts/{email('reader')}", WORKLOAD_IDENTITY_USER, org_member())
+    seed_owner(state)
     state.ensure_issuer_key()
     return keys
 
 
+def seed_owner(state: State) -> None:
+    """The project owner the guide's gcloud commands run as (a service account with roles/owner)."""
+    state.add_service_account(PROJECT, OWNER)
+    state.grant(f"projects/{PROJECT}", OWNER_ROLE, f"serviceAccount:{email(OWNER)}")
+
+
 def seed_bare(state: State) -> None:
-    """The tutorial's starting point, "from nothing": project PROJECT (number PROJECT_NUMBER) and
-    the OIDC issuer's key only; no repository, account, key, binding or pool."""
+    """The tutorial's starting point, "from nothing": project PROJECT (number PROJECT_NUMBER), its
+    owner (the reader of the tutorial, who runs its gcloud commands) and the OIDC issuer's key;
+    no repository, other account, key, binding or pool."""
     state.add_project(PROJECT, PROJECT_NUMBER)
+    seed_owner(state)
     state.ensure_issuer_key()
 
 

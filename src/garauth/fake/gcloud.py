@@ -1,17 +1,19 @@
 """A stand-in for Google's `gcloud` CLI: a TEST DOUBLE, not Google's tool.
 
-It applies the few commands the guide's scripts (examples/gcloud/*.sh) run to the fake's saved
-state, so tests can run those scripts as written and then pull with real clients:
+Where google-cloud-cli is installed, the tests run the guide's scripts (examples/gcloud/*.sh) with
+the real gcloud against the fake's admin APIs. This stand-in is for machines without it: it
+applies the same few commands to the fake's saved state, through the same State methods the
+fake's REST services use, so both accept and refuse the same things:
 
     GARAUTH_FAKE_WORKDIR=WORKDIR python -m garauth.fake.gcloud artifacts repositories create ...
 
 Each run loads `State` from WORKDIR, applies one command, and saves it. Flags are taken as
 `--flag=value` or `--flag value`; any command or flag outside `COMMANDS` is refused with one
-`ERROR: (gcloud.GROUP.COMMAND) ...` line on stderr and exit status 1, as is any request that the
-state refuses (NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT). Those lines have gcloud's shape; their
-wordings are this stand-in's, close to gcloud's where known, and are not a reference for it.
-Like gcloud, status lines go to stderr and results (a project number, a key table, a policy)
-to stdout. Key material is written only to the key file asked for (mode 0600), never printed.
+`ERROR: (gcloud.GROUP.COMMAND) ...` line on stderr and exit status 1. A request the state refuses
+gets the line the real gcloud prints for the fake's answer (tests compare the two where both can
+run), as if signed in as the demo project's owner (`ACTIVE_ACCOUNT`). Like gcloud, status lines
+go to stderr and results (a project number, a key table, a policy) to stdout. Key material is
+written only to the key file asked for (mode 0600), never printed.
 
 Tests put it on PATH as `gcloud` with `install(bin_dir)`.
 """
@@ -19,28 +21,63 @@ Tests put it on PATH as `gcloud` with `install(bin_dir)`.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import os
-import re
 import shlex
 import sys
-import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from garauth import data, keyfile
-from garauth.fake.state import NotFound, State, repository_name
+from garauth import keyfile
+from garauth.fake import demo
+from garauth.fake.artifactregistry import AR_DENIED, REPO_EXISTS, repository_roles
+from garauth.fake.googleapi import (
+    IAM_DENIED,
+    MEMBER,
+    MEMBER_MALFORMED,
+    MEMBER_UNKNOWN,
+    NOT_FOUND,
+    ROLE_NOT_SUPPORTED,
+    policy_body,
+    timestamp,
+)
+from garauth.fake.iam import NEVER_EXPIRES, UNKNOWN_ACCOUNT, UNKNOWN_KEY, account_roles
+from garauth.fake.resourcemanager import PROJECT_DENIED
+from garauth.fake.state import REPOSITORY_ID, AlreadyExists, Invalid, NotFound, State, repository_name
 
 WORKDIR_ENV = "GARAUTH_FAKE_WORKDIR"
-ACCOUNT_ID = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")  # 6-30 characters
-REPOSITORY_ID = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
-MEMBER = re.compile(r"(allUsers|allAuthenticatedUsers|[a-zA-Z]+:.+|principal(Set)?://.+)")
-NEVER_EXPIRES = "9999-12-31T23:59:59Z"  # what gcloud lists as EXPIRES_AT for a key without expiry
+ACTIVE_ACCOUNT = demo.email(demo.OWNER)
+# gcloud's own texts (googlecloudsdk/command_lib/artifacts/util.py, command_lib/iam/iam_util.py).
+REPOSITORY_NAME_RULE = (
+    "Names may only contain lowercase letters, numbers, and hyphens, and must begin with a letter "
+    "and end with a letter or number."
+)
+POLICY_FAILED = (
+    'ERROR: Policy modification failed. For a binding with condition, run "gcloud alpha iam '
+    'policies lint-condition" to identify issues in condition.'
+)
+KEY_TABLE = ("KEY_ID", "CREATED_AT", "EXPIRES_AT", "DISABLED", "DISABLE_REASON", "EXTENDED_STATUS")
 
 
 class GcloudError(Exception):
-    """One line for the user, after `ERROR: (gcloud.GROUP.COMMAND) `."""
+    """One line for the user, after `ERROR: (gcloud.GROUP.COMMAND) `; `before` lines come first."""
+
+    def __init__(self, message: str, before: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.before = before
+
+
+def _signed_in(message: str) -> str:
+    """What gcloud adds to a 401, 403 or 404 message (googlecloudsdk/api_lib/util/exceptions.py)."""
+    info = (
+        f"This command is authenticated as {ACTIVE_ACCOUNT} which is the active account specified by "
+        "the [core/account] property."
+    )
+    return f"{message} {info}" if message.endswith(".") else f"{message}. {info[:-1]}"
+
+
+def _http(code: str, message: str, status: int) -> GcloudError:
+    return GcloudError(f"{code}: {_signed_in(message) if status in (401, 403, 404) else message}")
 
 
 # --- command table -----------------------------------------------------------------------------
@@ -68,24 +105,33 @@ def _supported() -> str:
 # --- projects ----------------------------------------------------------------------------------
 
 
-def _project(state: State, project: str | None) -> tuple[str, str]:
-    """(project id, project number) of a project named by id or number."""
-    project = project or os.environ.get("CLOUDSDK_CORE_PROJECT")
+def _no_project(project: str, message: str) -> GcloudError:
+    return GcloudError(
+        f"[{ACTIVE_ACCOUNT}] does not have permission to access projects instance [{project}] "
+        f"(or it may not exist): {_signed_in(message)}"
+    )
+
+
+def _project_of(a: argparse.Namespace) -> str:
+    project = a.project or os.environ.get("CLOUDSDK_CORE_PROJECT")
     if not project:
         raise GcloudError("The required property [project] is not currently set. Pass --project.")
-    pid = project if project in state.projects else state.project_id_for_number(project)
-    if pid is None:
-        raise GcloudError(f"NOT_FOUND: Project [{project}] not found.")
-    return pid, state.projects[pid]["number"]
+    return project
 
 
 @command("projects describe PROJECT_ID_OR_NUMBER", "--format")
 def projects_describe(state: State, a: argparse.Namespace) -> None:
-    pid, number = _project(state, a.project_id_or_number)
+    try:
+        pid, record = state.project(a.project_id_or_number)
+    except NotFound:
+        raise _no_project(a.project_id_or_number, PROJECT_DENIED.message) from None
     if a.format == "value(projectNumber)":
-        print(number)
+        print(record["number"])
     elif a.format is None:
-        print(f"lifecycleState: ACTIVE\nname: {pid}\nprojectId: {pid}\nprojectNumber: '{number}'")
+        created = f"createTime: '{timestamp(record['created'])}'\n" if "created" in record else ""
+        print(
+            f"{created}lifecycleState: ACTIVE\nname: {pid}\nprojectId: {pid}\nprojectNumber: '{record['number']}'"
+        )
     else:
         raise GcloudError(f"this stand-in supports only --format='value(projectNumber)', not [{a.format}].")
 
@@ -93,37 +139,36 @@ def projects_describe(state: State, a: argparse.Namespace) -> None:
 # --- IAM policies ------------------------------------------------------------------------------
 
 
-def _bind(state: State, resource: str, role: str, member: str, role_prefix: str) -> None:
-    if not MEMBER.fullmatch(member):
-        raise GcloudError('Policy members must be of the form "<type>:<value>".')
-    if not role.startswith(role_prefix):
-        raise GcloudError(f"INVALID_ARGUMENT: Role {role} is not supported for this resource.")
-    if member.startswith("serviceAccount:"):
+def _bind(state: State, resource: str, role: str, member: str, role_ok: Callable[[str], bool]) -> None:
+    """gcloud's add-iam-policy-binding: read the policy, add the member, write it, print it."""
+    refused = None
+    if not role_ok(role):
+        refused = ROLE_NOT_SUPPORTED(role=role)
+    elif not MEMBER.fullmatch(member):
+        refused = MEMBER_MALFORMED(member=member)
+    elif member.startswith("serviceAccount:") and member.endswith(".iam.gserviceaccount.com"):
         email = member.split(":", 1)[1]
-        domain_project = email.partition("@")[2].removesuffix(".iam.gserviceaccount.com")
-        if domain_project in state.projects and email not in state.service_accounts:
-            raise GcloudError(f"INVALID_ARGUMENT: Service account {email} does not exist.")
+        if email.partition("@")[2].removesuffix(".iam.gserviceaccount.com") in state.projects:
+            if email not in state.service_accounts:
+                refused = MEMBER_UNKNOWN(email=email)
+    if refused is not None:
+        raise GcloudError(f"{refused.code}: {refused.message}", before=(POLICY_FAILED,))
     state.grant(resource, role, member)
-    _print_policy(state.iam[resource])
 
 
-def _print_policy(bindings: dict[str, list[str]]) -> None:
-    lines = ["bindings:"]
-    for role in sorted(bindings):
-        if bindings[role]:
-            lines += ["- members:", *(f"  - {m}" for m in sorted(bindings[role])), f"  role: {role}"]
-    etag = base64.b64encode(hashlib.sha256(repr(sorted(bindings.items())).encode()).digest()[:8]).decode()
-    print("\n".join(lines + [f"etag: {etag}", "version: 1"]))
+def _print_policy(state: State, resource: str) -> None:
+    """The policy as gcloud prints it (YAML, keys in order), with gcloud's URL-safe etag."""
+    body = policy_body(state, resource)
+    lines = []
+    if "bindings" in body:
+        lines.append("bindings:")
+        for binding in body["bindings"]:
+            lines += ["- members:", *(f"  - {m}" for m in binding["members"]), f"  role: {binding['role']}"]
+    etag = body["etag"].replace("+", "-").replace("/", "_")
+    print("\n".join([*lines, f"etag: {etag}", f"version: {body['version']}"]))
 
 
 # --- Artifact Registry -------------------------------------------------------------------------
-
-
-def _repository(state: State, a: argparse.Namespace) -> tuple[str, str]:
-    pid, _ = _project(state, a.project)
-    if a.location not in data.location_names():
-        raise GcloudError(f"INVALID_ARGUMENT: [{a.location}] is not an Artifact Registry location.")
-    return pid, repository_name(pid, a.location, a.repository)
 
 
 @command(
@@ -139,14 +184,23 @@ def repositories_create(state: State, a: argparse.Namespace) -> None:
             f"this stand-in supports only --repository-format=docker, not [{a.repository_format}]."
         )
     if not REPOSITORY_ID.fullmatch(a.repository):
-        raise GcloudError(
-            f"INVALID_ARGUMENT: Invalid repository ID [{a.repository}]: use lowercase letters, digits "
-            "and hyphens, start with a letter, end with a letter or digit, at most 63 characters."
-        )
-    pid, name = _repository(state, a)
-    if name in state.repositories:
-        raise GcloudError("ALREADY_EXISTS: the repository already exists")
-    state.add_repository(pid, a.location, a.repository)
+        raise GcloudError(REPOSITORY_NAME_RULE)
+    project = _project_of(a)
+    parent = f"projects/{project}/locations/{a.location}"
+    try:
+        name = state.create_repository(project, a.location, a.repository, "DOCKER", a.description or "")
+    except NotFound:
+        denied = AR_DENIED(permission="artifactregistry.repositories.create", resource=parent)
+        raise _http(denied.code, denied.message, denied.status) from None
+    except AlreadyExists:
+        raise _http(REPO_EXISTS.code, REPO_EXISTS.message, REPO_EXISTS.status) from None
+    except Invalid as err:
+        raise _http("INVALID_ARGUMENT", str(err), 400) from None
+    operation = f"{name.rsplit('/repositories/', 1)[0]}/operations/{uuid.uuid4()}"
+    state.start_operation(operation, {"name": name})
+    state.poll_operation(operation)
+    print(f"Create request issued for: [{a.repository}]", file=sys.stderr)
+    print(f"Waiting for operation [{operation}] to complete...done.", file=sys.stderr)
     print(f"Created repository [{a.repository}].", file=sys.stderr)
 
 
@@ -158,54 +212,64 @@ def repositories_create(state: State, a: argparse.Namespace) -> None:
     "--role!",
 )
 def repositories_bind(state: State, a: argparse.Namespace) -> None:
-    _, name = _repository(state, a)
+    project = _project_of(a)
+    try:
+        pid, _ = state.project(project)
+    except NotFound:
+        denied = AR_DENIED(
+            permission="artifactregistry.repositories.getIamPolicy",
+            resource=f"projects/{project}/locations/{a.location}",
+        )
+        raise _http(denied.code, denied.message, denied.status) from None
+    name = repository_name(pid, a.location, a.repository)
     if name not in state.repositories:
-        raise GcloudError("NOT_FOUND: Requested entity was not found.")
+        raise _http(NOT_FOUND.code, NOT_FOUND.message, NOT_FOUND.status)
+    _bind(state, name, a.role, a.member, repository_roles)
     print(f"Updated IAM policy for repository [{a.repository}].", file=sys.stderr)
-    _bind(state, name, a.role, a.member, "roles/artifactregistry.")
+    _print_policy(state, name)
 
 
 # --- service accounts and keys -----------------------------------------------------------------
 
 
-def _account(state: State, email: str) -> dict:
-    try:
-        return state.service_accounts[email]
-    except KeyError:
-        raise GcloudError(
-            f"NOT_FOUND: Service account projects/-/serviceAccounts/{email} does not exist."
-        ) from None
+def _account(state: State, email: str, permission: str) -> dict:
+    """The account a `projects/-/serviceAccounts/EMAIL` path names: 403 when missing, as IAM answers."""
+    record = state.service_accounts.get(email)
+    if record is None:
+        denied = IAM_DENIED(permission=permission)
+        raise _http(denied.code, denied.message, denied.status)
+    return record
 
 
-@command("iam service-accounts create NAME", "--project", "--display-name")
+@command("iam service-accounts create NAME", "--project", "--display-name", "--description")
 def accounts_create(state: State, a: argparse.Namespace) -> None:
-    if not ACCOUNT_ID.fullmatch(a.name):
-        raise GcloudError(
-            f"argument NAME: Bad value [{a.name}]: Service account name must be between 6 and 30 "
-            "characters (inclusive), must begin with a lowercase letter, and consist of lowercase "
-            "alphanumeric characters that can be separated by hyphens."
-        )
-    pid, _ = _project(state, a.project)
-    if f"{a.name}@{pid}.iam.gserviceaccount.com" in state.service_accounts:
-        raise GcloudError(
-            f"Resource in projects [{pid}] is the subject of a conflict: Service account {a.name} "
-            f"already exists within project projects/{pid}."
-        )
-    state.add_service_account(pid, a.name)
+    project = _project_of(a)
+    try:
+        state.create_service_account(project, a.name, a.display_name or "", a.description or "")
+    except NotFound:
+        raise _no_project(project, IAM_DENIED(permission="iam.serviceAccounts.create").message) from None
+    except AlreadyExists as err:
+        raise GcloudError(f"Resource in projects [{project}] is the subject of a conflict: {err}") from None
+    except Invalid as err:
+        raise _http("INVALID_ARGUMENT", str(err), 400) from None
     print(f"Created service account [{a.name}].", file=sys.stderr)
 
 
 @command("iam service-accounts add-iam-policy-binding SERVICE_ACCOUNT", "--project", "--role!", "--member!")
 def accounts_bind(state: State, a: argparse.Namespace) -> None:
-    account = _account(state, a.service_account)
-    resource = f"projects/{account['project']}/serviceAccounts/{a.service_account}"
+    project = _project_of(a)
+    record = state.service_accounts.get(a.service_account)
+    if record is None or project not in (record["project"], state.projects[record["project"]]["number"]):
+        raise _http(UNKNOWN_ACCOUNT.code, UNKNOWN_ACCOUNT.message, UNKNOWN_ACCOUNT.status)
+    resource = f"projects/{record['project']}/serviceAccounts/{a.service_account}"
+    _bind(state, resource, a.role, a.member, account_roles)
     print(f"Updated IAM policy for serviceAccount [{a.service_account}].", file=sys.stderr)
-    _bind(state, resource, a.role, a.member, "roles/iam.")
+    _print_policy(state, resource)
 
 
 @command("iam service-accounts keys create OUTPUT_FILE", "--iam-account!", "--project")
 def keys_create(state: State, a: argparse.Namespace) -> None:
-    _account(state, a.iam_account)
+    _account(state, a.iam_account, "iam.serviceAccountKeys.create")
     key = state.create_key(a.iam_account)
     path = Path(a.output_file)
     try:
@@ -220,32 +284,38 @@ def keys_create(state: State, a: argparse.Namespace) -> None:
 
 @command("iam service-accounts keys list", "--iam-account!", "--project", "--managed-by")
 def keys_list(state: State, a: argparse.Namespace) -> None:
-    _account(state, a.iam_account)
+    _account(state, a.iam_account, "iam.serviceAccountKeys.list")
     if a.managed_by not in (None, "user", "system", "any"):
         raise GcloudError(f"argument --managed-by: Invalid choice: '{a.managed_by}'.")
-    keys = [(key_id, key) for key_id, key in state.keys.items() if key["email"] == a.iam_account]
-    if a.managed_by == "system":
-        keys = []  # the fake makes user-managed keys only
+    keys = [] if a.managed_by == "system" else state.keys_of(a.iam_account)  # user-managed keys only
     if not keys:
         print("Listed 0 items.", file=sys.stderr)
         return
-    rows = [("KEY_ID", "CREATED_AT", "EXPIRES_AT", "DISABLED")]
-    for key_id, key in sorted(keys, key=lambda item: item[1]["created"]):
-        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(key["created"]))
-        rows.append((key_id, created, NEVER_EXPIRES, "True" if key.get("disabled") else ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    rows = [KEY_TABLE]
+    for key_id, key in keys:
+        rows.append(
+            (
+                key_id,
+                timestamp(key["created"], fraction=False),
+                NEVER_EXPIRES,
+                "True" if key.get("disabled") else "",
+                "",
+                "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(KEY_TABLE))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @command("iam service-accounts keys delete KEY_ID", "--iam-account!", "--project")
 def keys_delete(state: State, a: argparse.Namespace) -> None:
-    _account(state, a.iam_account)
+    record = _account(state, a.iam_account, "iam.serviceAccountKeys.delete")
     if state.live_key(a.key_id, a.iam_account) is None:
-        raise GcloudError(
-            f"NOT_FOUND: Service account key projects/-/serviceAccounts/{a.iam_account}/keys/{a.key_id} "
-            "does not exist."
+        missing = UNKNOWN_KEY(
+            name=f"projects/{record['project']}/serviceAccounts/{a.iam_account}/keys/{a.key_id}"
         )
+        raise _http(missing.code, missing.message, missing.status)
     state.delete_key(a.key_id)
     print(f"deleted key [{a.key_id}] for service account [{a.iam_account}]", file=sys.stderr)
 
@@ -253,30 +323,44 @@ def keys_delete(state: State, a: argparse.Namespace) -> None:
 # --- Workload Identity Federation --------------------------------------------------------------
 
 
-def _pool(state: State, a: argparse.Namespace, pool_id: str) -> str:
+def _project_number(state: State, a: argparse.Namespace, permission: str) -> str:
+    try:
+        _, record = state.project(_project_of(a))
+    except NotFound:
+        denied = IAM_DENIED(permission=permission)
+        raise _http(denied.code, denied.message, denied.status) from None
     if a.location != "global":
-        raise GcloudError(f"INVALID_ARGUMENT: workload identity pools live in [global], not [{a.location}].")
-    _, number = _project(state, a.project)
-    return f"projects/{number}/locations/global/workloadIdentityPools/{pool_id}"
+        raise _http(
+            "INVALID_ARGUMENT", f"Workload identity pools live in location global, not {a.location}.", 400
+        )
+    return record["number"]
 
 
 @command(
-    "iam workload-identity-pools create WORKLOAD_IDENTITY_POOL", "--project", "--location!", "--display-name"
+    "iam workload-identity-pools create WORKLOAD_IDENTITY_POOL",
+    "--project",
+    "--location!",
+    "--display-name",
+    "--description",
 )
 def pools_create(state: State, a: argparse.Namespace) -> None:
-    name = _pool(state, a, a.workload_identity_pool)
-    if name in state.pools:
-        raise GcloudError("ALREADY_EXISTS: Requested entity already exists")
-    state.add_pool(name.split("/")[1], a.workload_identity_pool)
+    number = _project_number(state, a, "iam.workloadIdentityPools.create")
+    try:
+        state.create_pool(number, a.workload_identity_pool, a.display_name or "", a.description or "")
+    except AlreadyExists as err:
+        raise _http("ALREADY_EXISTS", str(err), 409) from None
+    except Invalid as err:
+        raise _http("INVALID_ARGUMENT", str(err), 400) from None
     print(f"Created workload identity pool [{a.workload_identity_pool}].", file=sys.stderr)
 
 
 def _pairs(flag: str, text: str) -> dict[str, str]:
-    """gcloud's KEY=VALUE,... form: split on commas, then on the first '=' of each pair."""
-    if text.startswith("^"):
-        raise GcloudError(f"{flag}: this stand-in does not support gcloud's ^DELIMITER^ syntax.")
+    """gcloud's KEY=VALUE,... form: split on commas (or on ^DELIM^'s delimiter), then on the first '='."""
+    separator = ","
+    if text.startswith("^") and "^" in text[1:]:
+        separator, text = text[1:].split("^", 1)
     out = {}
-    for pair in text.split(","):
+    for pair in text.split(separator):
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
             raise GcloudError(f"{flag}: Bad syntax for dict arg: [{pair}]. Use KEY=VALUE,KEY=VALUE.")
@@ -296,18 +380,20 @@ def _pairs(flag: str, text: str) -> dict[str, str]:
     "--display-name",
 )
 def providers_create(state: State, a: argparse.Namespace) -> None:
-    pool = _pool(state, a, a.workload_identity_pool)
-    if pool not in state.pools:
-        raise GcloudError("NOT_FOUND: Requested entity was not found.")
-    if f"{pool}/providers/{a.provider}" in state.providers:
-        raise GcloudError("ALREADY_EXISTS: Requested entity already exists")
-    if not a.issuer_uri.startswith("https://"):
-        raise GcloudError("INVALID_ARGUMENT: The issuer URI must start with https://.")
+    number = _project_number(state, a, "iam.workloadIdentityPoolProviders.create")
+    pool = f"projects/{number}/locations/global/workloadIdentityPools/{a.workload_identity_pool}"
     mapping = _pairs("--attribute-mapping", a.attribute_mapping)
-    if "google.subject" not in mapping:
-        raise GcloudError("INVALID_ARGUMENT: The attribute mapping must map google.subject.")
     audiences = [aud for aud in (a.allowed_audiences or "").split(",") if aud]
-    state.add_oidc_provider(pool, a.provider, a.issuer_uri, audiences, mapping, a.attribute_condition)
+    try:
+        state.create_oidc_provider(
+            pool, a.provider, a.issuer_uri, audiences, mapping, a.attribute_condition, a.display_name or ""
+        )
+    except NotFound:
+        raise _http(NOT_FOUND.code, NOT_FOUND.message, NOT_FOUND.status) from None
+    except AlreadyExists as err:
+        raise _http("ALREADY_EXISTS", str(err), 409) from None
+    except Invalid as err:
+        raise _http("INVALID_ARGUMENT", str(err), 400) from None
     print(f"Created workload identity pool provider [{a.provider}].", file=sys.stderr)
 
 
@@ -322,9 +408,10 @@ class _Parser(argparse.ArgumentParser):
 class _Located(Exception):
     """An error line with the command (or group) it belongs to, e.g. gcloud.iam.service-accounts."""
 
-    def __init__(self, where: str, message: str) -> None:
+    def __init__(self, where: str, message: str, before: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.where = where
+        self.before = before
 
 
 def _find(argv: list[str]) -> tuple[str, ...]:
@@ -383,11 +470,13 @@ def main(argv: list[str] | None = None) -> int:
             state = State.load(workdir)
             COMMANDS[path][2](state, args)
             state.save(workdir)
-        except NotFound as e:
-            raise _Located(where, f"NOT_FOUND: {e}.") from None
-        except (GcloudError, OSError, ValueError) as e:
+        except GcloudError as e:
+            raise _Located(where, str(e), e.before) from None
+        except (OSError, ValueError) as e:
             raise _Located(where, str(e)) from None
     except _Located as e:
+        for line in e.before:
+            print(line, file=sys.stderr)
         print(f"ERROR: ({e.where}) {e}", file=sys.stderr)
         return 1
     return 0

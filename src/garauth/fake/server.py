@@ -48,7 +48,10 @@ def prepare(workdir: str | Path) -> Paths:
         state = State.load(root)
         made = {}
         for account in demo.ACCOUNTS:
-            if not (key_dir / f"{account}.json").exists() and demo.email(account) in state.service_accounts:
+            # only the demo's own accounts: an account of the same name that a test made (with
+            # the guide's gcloud commands, say) gets no key it did not ask for
+            record = state.service_accounts.get(demo.email(account), {})
+            if not (key_dir / f"{account}.json").exists() and record.get("demo"):
                 made[account] = state.create_key(demo.email(account))
     else:
         state = State()

@@ -12,9 +12,11 @@ Every method is safe to call from several threads (one re-entrant lock).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -49,9 +51,68 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     TOKEN_CREATOR: frozenset({GET_ACCESS_TOKEN}),
 }
 
+# The admin APIs' permissions (what the guide's gcloud commands need), each named in its method's
+# REST reference page (https://cloud.google.com/iam/docs/reference/rest,
+# https://cloud.google.com/resource-manager/reference/rest/v1/projects,
+# https://cloud.google.com/artifact-registry/docs/reference/rest). The fake grants them only
+# through roles/owner, which holds every permission
+# (https://cloud.google.com/iam/docs/roles-overview#basic).
+OWNER_ROLE = "roles/owner"
+ADMIN_PERMISSIONS = frozenset(
+    {
+        "resourcemanager.projects.get",
+        "resourcemanager.projects.getIamPolicy",
+        "resourcemanager.projects.setIamPolicy",
+        "iam.serviceAccounts.create",
+        "iam.serviceAccounts.get",
+        "iam.serviceAccounts.list",
+        "iam.serviceAccounts.getIamPolicy",
+        "iam.serviceAccounts.setIamPolicy",
+        "iam.serviceAccountKeys.create",
+        "iam.serviceAccountKeys.get",
+        "iam.serviceAccountKeys.list",
+        "iam.serviceAccountKeys.delete",
+        "iam.workloadIdentityPools.create",
+        "iam.workloadIdentityPools.get",
+        "iam.workloadIdentityPoolProviders.create",
+        "iam.workloadIdentityPoolProviders.get",
+        "artifactregistry.repositories.create",
+        "artifactregistry.repositories.get",
+        "artifactregistry.repositories.list",
+        "artifactregistry.repositories.getIamPolicy",
+        "artifactregistry.repositories.setIamPolicy",
+    }
+)
+ROLE_PERMISSIONS[OWNER_ROLE] = ADMIN_PERMISSIONS | {DOWNLOAD, UPLOAD}
+
 ACCESS_TOKEN_LIFETIME = 3600  # Google's default (reference §1.5)
 REGISTRY_TOKEN_LIFETIME = 3600  # UNCONFIRMED for AR (gcr.io was seen giving 43200, §1.3)
 IAM_PREFIX = "//iam.googleapis.com/"
+
+# Resource IDs, as the REST reference pages give them: a service account ID is 6-30 characters
+# (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create); a pool or
+# provider ID 4-32 of [a-z0-9-], `gcp-` reserved
+# (https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools/create).
+# The repository ID rule is gcloud's own check (googlecloudsdk/command_lib/artifacts/util.py).
+ACCOUNT_ID = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
+REPOSITORY_ID = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+WIF_ID = re.compile(r"[a-z0-9-]{4,32}")
+
+
+def _etag_bytes(etag: str) -> bytes:
+    """An etag's bytes, from either base64 alphabet (gcloud sends back the URL-safe one)."""
+    try:
+        return base64.b64decode(etag.replace("-", "+").replace("_", "/"))
+    except ValueError:
+        return etag.encode()
+
+
+def _check_wif_id(kind: str, value: str) -> None:
+    if not WIF_ID.fullmatch(value) or value.startswith("gcp-"):
+        raise Invalid(
+            f"Invalid {kind} ID [{value}]: use 4 to 32 lowercase letters, digits and hyphens, "
+            "not starting with gcp-."
+        )
 
 
 class NotFound(KeyError):
@@ -59,6 +120,14 @@ class NotFound(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "not found"
+
+
+class AlreadyExists(Exception):
+    """A create for a name the state already holds; the message is Google's text where known."""
+
+
+class Invalid(ValueError):
+    """A request the state refuses as an invalid argument; the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +203,7 @@ class State:
         self.issuer_public_key = ""  # PEM of the OIDC issuer's signing key
         self.issuer_key_id = ""
         self._issuer_private_pem = ""  # never saved to state.json
+        self.operations: dict[str, dict] = {}  # long-running operation name -> {"done", "response"}
         self.blobs: dict[str, bytes] = {}  # digest -> content (manifests included)
         self._dirty_blobs: set[str] = set()
         self.lock = threading.RLock()
@@ -152,7 +222,7 @@ class State:
 
     def add_project(self, project_id: str, number: str) -> None:
         with self.lock:
-            self.projects[project_id] = {"number": str(number)}
+            self.projects[project_id] = {"number": str(number), "created": self.now()}
 
     def project_id_for_number(self, number: str) -> str | None:
         for pid, proj in self.projects.items():
@@ -420,6 +490,149 @@ class State:
         img = repo and repo["images"].get(image)
         return sorted(img["tags"]) if img else None
 
+    # --- admin APIs: what the guide's gcloud commands create and change -------------------
+    # The REST services (resourcemanager.py, iam.py, workload_pools.py, artifactregistry.py) and the
+    # stand-in gcloud (gcloud.py) both go through these, so they accept and refuse the same things.
+
+    def project(self, id_or_number: str) -> tuple[str, dict]:
+        """(project ID, record) of a project named by its ID or its number; raise NotFound."""
+        pid = id_or_number if id_or_number in self.projects else self.project_id_for_number(id_or_number)
+        if pid is None:
+            raise NotFound(f"no project {id_or_number}")
+        return pid, self.projects[pid]
+
+    def create_service_account(
+        self, project: str, account_id: str, display_name: str = "", description: str = ""
+    ) -> str:
+        """Create account_id@project.iam.gserviceaccount.com; return its email."""
+        if not ACCOUNT_ID.fullmatch(account_id):
+            raise Invalid(
+                f"Invalid account ID [{account_id}]: it must be 6 to 30 characters, start with a lowercase "
+                "letter, and hold only lowercase letters, digits and hyphens, not ending with a hyphen."
+            )
+        with self.lock:
+            pid, _ = self.project(project)
+            email = f"{account_id}@{pid}.iam.gserviceaccount.com"
+            if email in self.service_accounts:
+                raise AlreadyExists(
+                    f"Service account {account_id} already exists within project projects/{pid}."
+                )
+            self.add_service_account(pid, account_id)
+            self.service_accounts[email].update(display_name=display_name, description=description)
+        return email
+
+    def find_service_account(self, email_or_unique_id: str) -> str | None:
+        """The email of the account named by its email or its unique ID, or None."""
+        if email_or_unique_id in self.service_accounts:
+            return email_or_unique_id
+        return next(
+            (e for e, a in self.service_accounts.items() if a["unique_id"] == email_or_unique_id), None
+        )
+
+    def keys_of(self, email: str) -> list[tuple[str, dict]]:
+        """(key ID, record) of each live key of the account, oldest first."""
+        return sorted(
+            ((k, v) for k, v in self.keys.items() if v["email"] == email), key=lambda kv: kv[1]["created"]
+        )
+
+    def create_repository(
+        self, project: str, location: str, repository_id: str, fmt: str = "DOCKER", description: str = ""
+    ) -> str:
+        """Create a repository; return its resource name."""
+        from garauth import data
+
+        if location not in data.location_names():
+            raise Invalid(f"Location {location} is not an Artifact Registry location.")
+        if not REPOSITORY_ID.fullmatch(repository_id):
+            raise Invalid(
+                f"Invalid repository ID [{repository_id}]: use lowercase letters, digits and hyphens, "
+                "start with a letter, end with a letter or digit, at most 63 characters."
+            )
+        if fmt != "DOCKER":
+            raise Invalid(f"The fake models DOCKER repositories only, not {fmt}.")
+        with self.lock:
+            pid, _ = self.project(project)
+            if repository_name(pid, location, repository_id) in self.repositories:
+                raise AlreadyExists("the repository already exists")
+            name = self.add_repository(pid, location, repository_id)
+            self.repositories[name].update(description=description, created=self.now())
+        return name
+
+    def policy(self, resource: str) -> dict[str, list[str]]:
+        """The IAM bindings on a resource (role -> members), roles without members left out."""
+        return {role: list(members) for role, members in self.iam.get(resource, {}).items() if members}
+
+    def policy_etag(self, resource: str) -> str:
+        """An etag that changes whenever the resource's bindings do (the fake's own form)."""
+        canonical = json.dumps(sorted((r, sorted(m)) for r, m in self.policy(resource).items()))
+        return base64.b64encode(hashlib.sha256(canonical.encode()).digest()[:8]).decode()
+
+    def set_policy(self, resource: str, bindings: dict[str, list[str]], etag: str | None = None) -> None:
+        """Replace the resource's bindings; with an etag, only if it is the current one (else raise
+        Conflict)."""
+        with self.lock:
+            if etag and _etag_bytes(etag) != _etag_bytes(self.policy_etag(resource)):
+                raise Conflict(resource)
+            self.iam[resource] = {
+                role: list(dict.fromkeys(members)) for role, members in bindings.items() if members
+            }
+
+    def create_pool(
+        self, project_number: str, pool_id: str, display_name: str = "", description: str = ""
+    ) -> str:
+        """Create a Workload Identity pool; return its resource name."""
+        _check_wif_id("pool", pool_id)
+        name = f"projects/{project_number}/locations/global/workloadIdentityPools/{pool_id}"
+        with self.lock:
+            self.project(project_number)
+            if name in self.pools:
+                raise AlreadyExists("Requested entity already exists")
+            self.add_pool(project_number, pool_id)
+            self.pools[name].update(display_name=display_name, description=description)
+        return name
+
+    def create_oidc_provider(
+        self,
+        pool: str,
+        provider_id: str,
+        issuer: str,
+        allowed_audiences: list[str],
+        attribute_mapping: dict[str, str],
+        attribute_condition: str | None = None,
+        display_name: str = "",
+    ) -> str:
+        """Create an OIDC provider in a pool; return its resource name."""
+        _check_wif_id("provider", provider_id)
+        if not issuer.startswith("https://"):
+            raise Invalid("The issuer URI must start with https://.")
+        if "google.subject" not in attribute_mapping:
+            raise Invalid("The attribute mapping must map google.subject.")
+        with self.lock:
+            if pool not in self.pools:
+                raise NotFound(f"no pool {pool}")
+            if f"{pool}/providers/{provider_id}" in self.providers:
+                raise AlreadyExists("Requested entity already exists")
+            name = self.add_oidc_provider(
+                pool, provider_id, issuer, allowed_audiences, attribute_mapping, attribute_condition
+            )
+            self.providers[name]["display_name"] = display_name
+        return name
+
+    def start_operation(self, name: str, response: dict) -> None:
+        """Record a long-running operation that will answer `response` once done."""
+        with self.lock:
+            self.operations[name] = {"done": False, "response": response}
+
+    def poll_operation(self, name: str) -> dict:
+        """The operation's record; the fake finishes every operation when it is first polled."""
+        with self.lock:
+            try:
+                record = self.operations[name]
+            except KeyError:
+                raise NotFound(f"no operation {name}") from None
+            record["done"] = True
+            return dict(record)
+
     # --- persistence -----------------------------------------------------------------------
 
     def to_json(self) -> dict:
@@ -436,6 +649,7 @@ class State:
                 "providers": self.providers,
                 "tokens": self.tokens,
                 "issuer": {"public_key": self.issuer_public_key, "key_id": self.issuer_key_id},
+                "operations": self.operations,
             }
 
     def save(self, workdir: str | os.PathLike) -> None:
@@ -472,6 +686,7 @@ class State:
         state.pools = raw.get("pools", {})
         state.providers = raw.get("providers", {})
         state.tokens = raw.get("tokens", {})
+        state.operations = raw.get("operations", {})
         state.issuer_public_key = raw.get("issuer", {}).get("public_key", "")
         state.issuer_key_id = raw.get("issuer", {}).get("key_id", "")
         key_path = root / ISSUER_KEY_FILE
@@ -486,6 +701,10 @@ class State:
     @staticmethod
     def exists(workdir: str | os.PathLike) -> bool:
         return (Path(workdir) / STATE_FILE).exists()
+
+
+class Conflict(Exception):
+    """A setIamPolicy whose etag is no longer the policy's: someone changed it in between."""
 
 
 class CredentialRefused(Exception):
