@@ -9,8 +9,8 @@
 - "stand-in": garauth.fake.gcloud, a test double that applies the same commands to the fake's
   saved state, for machines without google-cloud-cli.
 
-`PREFERRED` is the real one where it is installed (and the sandbox can run), else the stand-in;
-`AVAILABLE` lists every one that can run here. Tests put `label(kind)` in their IDs so the output
+`PREFERRED` is the real one where it is installed (and the sandbox can run), else the stand-in
+(or the stand-in when GARAUTH_GCLOUD=stand-in); `AVAILABLE` lists every one that can run here. Tests put `label(kind)` in their IDs so the output
 says which one ran.
 """
 
@@ -45,7 +45,9 @@ def label(kind: str) -> str:
 
 
 AVAILABLE = ((REAL,) if GCLOUD and SANDBOX_OK else ()) + (STAND_IN,)
-PREFERRED = AVAILABLE[0]
+# GARAUTH_GCLOUD=stand-in picks the stand-in where the real one could run (to compare the two).
+CHOICE_ENV = "GARAUTH_GCLOUD"
+PREFERRED = STAND_IN if os.environ.get(CHOICE_ENV) == STAND_IN else AVAILABLE[0]
 
 # Signs gcloud in once per workdir, quietly, then runs the command from GA_CWD. CLOUDSDK_CONFIG is
 # set here, inside the sandbox, which drops any CLOUDSDK_CONFIG it is given.

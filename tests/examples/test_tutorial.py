@@ -1,21 +1,25 @@
-"""The tutorial, end to end: from a bare project, run its gcloud commands as written (against the
-stand-in gcloud over the fake's state), push an image, and pull the job image of each config it
-ends with, as CircleCI would: first with the key the commands created, then keyless.
+"""The tutorial, end to end: from a bare project, run its gcloud commands as written, push an
+image, and pull the job image of each config it ends with, as CircleCI would: first with the key
+the commands created, then keyless.
+
+The gcloud commands run with Google's own gcloud inside `garauth sandbox`, against the fake's admin
+APIs, where google-cloud-cli is installed; elsewhere with the stand-in (garauth.fake.gcloud). The
+test ID says which (`[gcloud-528.0.0]` or `[stand-in]`); GARAUTH_GCLOUD=stand-in picks the
+stand-in even where gcloud is installed (to compare the two).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from circleci_run import CIRCLECI, pull
+from gcloud_run import PREFERRED, Gcloud, label, seed_bare
 
 from garauth import sandbox
-from garauth.fake import demo, gcloud, images, tls
+from garauth.fake import demo, images
 from garauth.fake.state import State, repository_name
 from garauth.readers import circleci
 
@@ -36,33 +40,31 @@ GCP_VARIABLES = {
 }
 
 
-def run_script(name: str, workdir: Path, cwd: Path, bin_dir: Path) -> None:
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", gcloud.WORKDIR_ENV: str(workdir)}
-    proc = subprocess.run(
-        ["sh", str(GCLOUD_EXAMPLES / name)], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
+def run_script(gcloud: Gcloud, name: str, cwd: Path) -> None:
+    proc = gcloud.run("sh", str(GCLOUD_EXAMPLES / name), cwd=cwd)
+    assert proc.returncode == 0, f"{name} failed with {gcloud.label}:\n{proc.stdout}\n{proc.stderr[-3000:]}"
 
 
-@pytest.fixture(scope="module")
-def tutorial(tmp_path_factory):
-    """A project taken through the tutorial's commands; returns (workdir, the key file it made)."""
+@pytest.fixture(scope="module", params=[PREFERRED], ids=label)
+def tutorial(request, tmp_path_factory):
+    """A project taken through the tutorial's commands; returns (workdir, the key file it made, the
+    directory the commands ran in, the gcloud that ran them)."""
     root = tmp_path_factory.mktemp("tutorial")
-    workdir, home, bin_dir = root / "fake", root / "you", root / "bin"
-    workdir.mkdir()
+    workdir, home = root / "fake", root / "you"
     home.mkdir()
-    state = State()
-    demo.seed_bare(state)
-    state.save(workdir)
-    tls.ensure(workdir)
-    gcloud.install(bin_dir)
-
-    run_script("key-setup.sh", workdir, home, bin_dir)
+    seed_bare(workdir)
+    gcloud = Gcloud(request.param, workdir, root / "bin")
+    run_script(gcloud, "key-setup.sh", home)
     # "Push your image to it as usual": the team's push, done here by the fake directly.
     state = State.load(workdir)
     images.store_hello(state, repository_name(demo.PROJECT, demo.LOCATION, demo.REPO))
     state.save(workdir)
-    return workdir, home / "key.json", home, bin_dir
+    return workdir, home / "key.json", home, gcloud
+
+
+@pytest.fixture(autouse=True)
+def which_gcloud(tutorial, record_property):
+    record_property("gcloud", tutorial[3].label)
 
 
 def test_the_key_the_tutorial_made_pulls_the_job_image(tutorial):
@@ -75,9 +77,9 @@ def test_the_key_the_tutorial_made_pulls_the_job_image(tutorial):
 
 @pytest.mark.parametrize("v2_token", [False, True], ids=["CIRCLE_OIDC_TOKEN", "CIRCLE_OIDC_TOKEN_V2"])
 def test_after_the_keyless_setup_gcp_auth_pulls_the_job_image(tutorial, v2_token):
-    workdir, _key, home, bin_dir = tutorial
+    workdir, _key, home, gcloud = tutorial
     if not State.load(workdir).pools:
-        run_script("wif-setup.sh", workdir, home, bin_dir)
+        run_script(gcloud, "wif-setup.sh", home)
     spec = circleci.read(CIRCLECI / "gcp-auth-explicit.yml").pullspecs[0]
     result = pull(spec, workdir, GCP_VARIABLES, v2_token=v2_token)
     assert result.ok, result.describe()
@@ -85,9 +87,9 @@ def test_after_the_keyless_setup_gcp_auth_pulls_the_job_image(tutorial, v2_token
 
 def test_without_the_binding_the_keyless_pull_is_refused(tutorial, tmp_path):
     """The binding step matters: remove it and the same pull fails at the token exchange."""
-    workdir, _key, home, bin_dir = tutorial
+    workdir, _key, home, gcloud = tutorial
     if not State.load(workdir).pools:
-        run_script("wif-setup.sh", workdir, home, bin_dir)
+        run_script(gcloud, "wif-setup.sh", home)
     copy = tmp_path / "fake"
     shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("containers", ".sandbox", "run"))
     state = State.load(copy)
@@ -116,17 +118,16 @@ def script_parts(name: str) -> tuple[str, dict[str, str]]:
 def test_rotation_never_leaves_the_job_without_a_working_key(tutorial, tmp_path):
     """rotate-key.sh, step by step as the how-to runs it: both keys pull between creating the new
     key and deleting the old one; after that only the new key pulls."""
-    workdir, old_key, _home, bin_dir = tutorial
+    workdir, old_key, _home, gcloud = tutorial
     copy, cwd = tmp_path / "fake", tmp_path / "you"
     shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("containers", ".sandbox", "run"))
     cwd.mkdir()
     prelude, sections = script_parts("rotate-key.sh")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", gcloud.WORKDIR_ENV: str(copy)}
+    rotating = Gcloud(gcloud.kind, copy, tmp_path / "bin")
 
     def step(section: str, **extra) -> str:
-        proc = subprocess.run(["sh", "-c", prelude + sections[section]], cwd=cwd, env={**env, **extra},
-                              capture_output=True, text=True)  # fmt: skip
-        assert proc.returncode == 0, f"rotate-key.sh [{section}] failed:\n{proc.stderr}"
+        proc = rotating.run("sh", "-c", prelude + sections[section], cwd=cwd, env=extra)
+        assert proc.returncode == 0, f"rotate-key.sh [{section}] failed:\n{proc.stderr[-3000:]}"
         return proc.stdout
 
     spec = circleci.read(CIRCLECI / "json-key-raw.yml").pullspecs[0]
