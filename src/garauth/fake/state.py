@@ -27,7 +27,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from garauth import keyfile
+from garauth import data, keyfile
 from garauth.fake.errors import DOWNLOAD, GET_ACCESS_TOKEN, UPLOAD
 
 STATE_FILE = "state.json"
@@ -539,8 +539,6 @@ class State:
         self, project: str, location: str, repository_id: str, fmt: str = "DOCKER", description: str = ""
     ) -> str:
         """Create a repository; return its resource name."""
-        from garauth import data
-
         if location not in data.location_names():
             raise Invalid(f"Location {location} is not an Artifact Registry location.")
         if not REPOSITORY_ID.fullmatch(repository_id):
