@@ -68,6 +68,7 @@ class CredentialKind(StrEnum):
     BASIC = "basic"  # a username and password (auth:, docker login, a pull secret)
     GCP_AUTH = "gcp_auth"  # OIDC exchanged through Workload Identity Federation (no password)
     AWS_AUTH = "aws_auth"  # Amazon ECR credentials: not for Artifact Registry
+    HELPER = "helper"  # a credential helper program, docker-credential-NAME (fields["helper"])
     NONE = "none"  # an anonymous pull
     UNKNOWN = "unknown"  # the pull cannot be determined from the file (e.g. an orb's executor)
 

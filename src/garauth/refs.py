@@ -198,11 +198,11 @@ def _ar_path(host: str, path: str) -> ArPath | None:
     return ArPath(location=location, project=project, repository=rest[0], image="/".join(rest[1:]))
 
 
-def ar_problems(ref: ImageRef) -> list[RefProblem]:
-    """What Artifact Registry would refuse in a parsed reference (empty when nothing is wrong, or
-    when the host is not one that looks like AR's)."""
-    bare = ref.host.split(":")[0]
-    if location_of_host(ref.host) is None:
+def host_problems(host: str) -> list[RefProblem]:
+    """What is wrong with a registry host that looks like Artifact Registry's but is not one
+    (empty for a real AR host, or for any other registry)."""
+    bare = host.split(":")[0]
+    if location_of_host(host) is None:
         m = _AR_HOST.fullmatch(bare) or _REP_HOST.fullmatch(bare)
         if m:
             near = suggest_host(bare)
@@ -227,6 +227,14 @@ def ar_problems(ref: ImageRef) -> list[RefProblem]:
                 )
             ]
         return []
+    return []
+
+
+def ar_problems(ref: ImageRef) -> list[RefProblem]:
+    """What Artifact Registry would refuse in a parsed reference (empty when nothing is wrong, or
+    when the host is not one that looks like AR's)."""
+    if location_of_host(ref.host) is None:
+        return host_problems(ref.host)
     parts = ref.path.split("/")
     found = _project(parts)
     if found is None:

@@ -3,9 +3,10 @@
     garauth check [PATH ...] [--format text|json|sarif] [--fail-on error|warning|info]
                   [--ignore ID,...] [--config FILE]
 
-PATH is a file, a folder (searched for *.yml, *.yaml and *.json files, skipping hidden folders,
-node_modules and .venv) or - for standard input; the default is the current folder. Each file's
-format is recognised from its content: today CircleCI configs and service-account key files.
+PATH is a file, a folder (searched for *.yml, *.yaml, *.json and *.sh files, skipping hidden
+folders, node_modules and .venv) or - for standard input; the default is the current folder.
+Each file's format is recognised from its content: CircleCI configs, Docker's config.json,
+shell scripts (registry logins), and service-account key files.
 A file garauth does not recognise is listed as skipped.
 
 Each finding is printed as `file:line:col: ID severity message`, with the fix and the rule's
@@ -45,11 +46,11 @@ from garauth import boundary, data, report, yamlfile
 from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
 from garauth.model import Finding, Position, Severity
-from garauth.readers import config_readers
+from garauth.readers import config_readers, text_readers
 from garauth.readers import keyfile as keyfile_reader
 from garauth.rules import file_findings, findings, rules
 
-CANDIDATES = (".yml", ".yaml", ".json")
+CANDIDATES = (".yml", ".yaml", ".json", ".sh")
 SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", "site"}
 _IGNORE = re.compile(r"#\s*garauth:\s*ignore\[([A-Z0-9_, ]+)\]")
 
@@ -169,6 +170,9 @@ def examine(name: str, text: str) -> tuple[str | None, list[Finding]]:
     if keyfile_reader.detect(name, text):
         facts = keyfile_reader.read(name, text)
         return keyfile_reader.NAME, file_findings("keyfile", facts)
+    for reader in text_readers():
+        if reader.detect_text(name, text):
+            return reader.NAME, findings(reader.read_text(name, text).pullspecs)
     if name.endswith(".json") and not text.lstrip().startswith("{"):
         return None, []
     try:
@@ -177,15 +181,19 @@ def examine(name: str, text: str) -> tuple[str | None, list[Finding]]:
         if name.endswith((".yml", ".yaml")) or name == "-":
             raise
         return None, []
-    if len(docs) != 1:
-        return None, []
     for reader in config_readers():
-        if reader.detect(name, docs[0]):
-            result = reader.read_doc(name, docs[0])
-            if result.errors:
-                return reader.NAME, [f for e in result.errors for f in file_findings("config", e)]
-            return reader.NAME, findings(result.pullspecs)
+        if hasattr(reader, "read_docs"):
+            if reader.detect(name, docs):
+                return reader.NAME, _judged(reader.read_docs(name, docs))
+        elif len(docs) == 1 and reader.detect(name, docs[0]):
+            return reader.NAME, _judged(reader.read_doc(name, docs[0]))
     return None, []
+
+
+def _judged(result) -> list[Finding]:
+    if result.errors:
+        return [f for e in result.errors for f in file_findings("config", e)]
+    return findings(result.pullspecs)
 
 
 def _without_ignored(found: list[Finding], text: str) -> list[Finding]:

@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
         return _errors(args, ReadResult([], [ConfigError(where, err.message)]), [err.render()])
     if result.errors:
         return _errors(args, result, [_error_line(e) for e in result.errors])
+    # Logins in run: steps are the job's own business, not pulls before it starts: `check` has them.
+    pulls = [s for s in result.pullspecs if "login" not in s.context]
+    result = ReadResult(pulls, [], result.platform)
     found = {id(spec): findings_of(spec) for spec in result.pullspecs}
     if args.format == "json":
         boundary.emit_json(to_json(args.file, result, found))

@@ -6,8 +6,9 @@ A config reader provides `NAME`, `detect(path, doc) -> bool` (on the loaded YAML
 `ReadResult.errors`, each with file, line and column. When there are errors there are no
 PullSpecs: a config the platform rejects pulls nothing.
 
-`CONFIG_READERS` lists them in the order `garauth check` tries them; `keyfile` reads
-service-account key files. A new format is a new module here and a line in CONFIG_READERS.
+`config_readers()` lists them in the order `garauth check` tries them, `text_readers()` the
+readers of plain text; `keyfile` reads service-account key files. A new format is a new module
+here and a line in one of those lists.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ class ReadResult:
 
 
 def config_readers() -> list:
-    from garauth.readers import circleci
+    """Readers of YAML or JSON documents, in the order `garauth check` asks them `detect`. A
+    reader of several documents per file (Kubernetes manifests) provides `read_docs(path, docs)`
+    instead of `read_doc(path, doc)`."""
+    from garauth.readers import circleci, docker_config
 
-    return [circleci]
+    return [circleci, docker_config]
+
+
+def text_readers() -> list:
+    """Readers of plain text (shell scripts): `detect_text(path, text)`, `read_text(path, text)`."""
+    from garauth.readers import shell
+
+    return [shell]

@@ -55,7 +55,7 @@ from garauth import boundary, data, refs, schemas, yamlfile
 from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
-from garauth.readers import ConfigError, ReadResult
+from garauth.readers import ConfigError, ReadResult, shell
 from garauth.readers.circleci_params import (
     Invocation,
     OverLimit,
@@ -177,7 +177,22 @@ class _Reader:
             elif slash:
                 self._orb_job(name, invs)
         specs = [d.build() for d in self.drafts.values()]
+        specs += self._logins()
         return sorted(specs, key=lambda s: (s.position.line, s.position.column, s.context.get("job", "")))
+
+    def _logins(self) -> list[PullSpec]:
+        """Registry logins written in `run:` steps (context "login"): not pulls of the job's image,
+        but credentials the job's own commands use."""
+        out = []
+        for step in steps_of(self.path, self.doc):
+            start = step.position.line + (1 if "\n" in step.command.rstrip("\n") else 0)
+            for spec in shell.logins(self.path, step.command, start, step.position.column):
+                out.append(
+                    PullSpec(
+                        **{**spec.__dict__, "platform": NAME, "context": {**spec.context, "job": step.job}}
+                    )
+                )
+        return out
 
     # -- jobs and executors ------------------------------------------------------------------
 
@@ -519,7 +534,11 @@ def run_steps(path: str | Path, text: str | None = None) -> list[RunStep]:
     Parameters in commands are left as written; steps from orbs are not included.
     """
     path = str(path)
-    doc = yamlfile.load(path, text)
+    return steps_of(path, yamlfile.load(path, text))
+
+
+def steps_of(path: str, doc: Any) -> list[RunStep]:
+    """The `run:` steps of an already loaded config (see run_steps)."""
     out: list[RunStep] = []
     jobs = doc.get("jobs") if isinstance(doc, dict) else None
     for job_name, job in (jobs or {}).items():

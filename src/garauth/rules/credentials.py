@@ -191,6 +191,31 @@ def anonymous_pull(spec: PullSpec) -> Iterator[Hit]:
         )
 
 
+def password_on_command_line(spec: PullSpec) -> Iterator[Hit]:
+    if spec.context.get("password_in_argv"):
+        yield Hit(
+            spec.position,
+            fmt(
+                "The password is given on the {} login command line (-p), where it shows in process "
+                "lists and shell history.",
+                boundary.name(spec.context.get("login", "")),
+            ),
+        )
+
+
+def encoding_mismatch(spec: PullSpec) -> Iterator[Hit]:
+    cred, encoding = spec.credential, spec.context.get("password_encoding")
+    if not _basic(spec) or encoding is None or not cred.username:
+        return
+    if cred.username == "_json_key" and encoding == "base64":
+        yield Hit(
+            spec.position,
+            own("The key is base64-encoded before it is piped in, but _json_key takes the raw key."),
+        )
+    elif cred.username == "_json_key_base64" and encoding == "raw":
+        yield Hit(spec.position, own("The raw key file is piped in, but _json_key_base64 takes its base64."))
+
+
 RULES = [
     Rule(
         id="GA101",
@@ -328,5 +353,35 @@ RULES = [
         bad="circleci/broken/no-auth.yml",
         good="circleci/json-key-raw.yml",
         check=anonymous_pull,
+    ),
+    Rule(
+        id="GA110",
+        name="password-on-command-line",
+        severity=Severity.WARNING,
+        summary="A registry login gives the password on the command line.",
+        fix="Pipe it in with --password-stdin, e.g. cat key.json | docker login -u _json_key --password-stdin HOST.",
+        why=(
+            "A password on the command line is visible to other processes and is kept in shell "
+            "history; Docker's own reference recommends `--password-stdin` "
+            "([docker login](https://docs.docker.com/reference/cli/docker/login/))."
+        ),
+        bad="rules/GA110/bad.sh",
+        good="shell/docker-login-json-key.sh",
+        check=password_on_command_line,
+    ),
+    Rule(
+        id="GA111",
+        name="encoding-mismatch",
+        severity=Severity.ERROR,
+        summary="The key piped into a login is encoded differently from what the username says.",
+        fix="Pipe the raw key with _json_key, or its base64 (base64 -w0 key.json) with _json_key_base64.",
+        why=(
+            "`_json_key` takes the key file as downloaded, `_json_key_base64` its base64 "
+            f"([Google]({AUTH_PAGE})). Swapped, the login fails with `Unable to parse json key` "
+            "(tested against the local stand-in). The pipe shows which one is sent."
+        ),
+        bad="rules/GA111/bad.sh",
+        good="shell/docker-login-json-key.sh",
+        check=encoding_mismatch,
     ),
 ]

@@ -18,9 +18,16 @@ def _hit(spec: PullSpec, problem: RefProblem) -> Hit:
 
 
 def _ar(spec: PullSpec, codes: tuple[str, ...]) -> Iterator[Hit]:
-    if spec.image is None:
+    if spec.image is not None:
+        problems = refs.ar_problems(spec.image)
+    elif (
+        spec.image_text and spec.image_problem is None and not spec.unresolved
+    ):  # a login or config names a host only
+        host = spec.image_text.split("://", 1)[-1].split("/", 1)[0]
+        problems = refs.host_problems(host)
+    else:
         return
-    for problem in refs.ar_problems(spec.image):
+    for problem in problems:
         if problem.code in codes:
             yield _hit(spec, problem)
 

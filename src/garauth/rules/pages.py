@@ -14,7 +14,7 @@ from garauth.rules import Rule, rules
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 PLACEHOLDER = "-----BEGIN PRIVATE KEY-----\n(placeholder: the test puts a key it generates here)\n-----END PRIVATE KEY-----\n"
-LANGUAGES = {".yml": "yaml", ".yaml": "yaml", ".json": "json"}
+LANGUAGES = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".sh": "sh"}
 
 
 def example_text(relative: str) -> str:
