@@ -9,9 +9,11 @@ tests run: the bad one yields exactly this rule, the good one yields nothing.
     file_findings(facts)       every finding on a file-level fact (e.g. a key file)
     RULES                      ID -> Rule, in ID order
 
-Families: GA0xx files the platform rejects, GA1xx credentials (usernames, passwords, variables), GA2xx image references and hosts,
-GA3xx keyless (gcp_auth / Workload Identity Federation) and other credential blocks, GA4xx
-service-account key files.
+Families: GA0xx files the platform rejects, GA1xx credentials (usernames, passwords, variables),
+GA2xx image references and hosts, GA3xx keyless (gcp_auth / Workload Identity Federation) and
+other credential blocks, GA4xx service-account key files; platform-specific rules: GA5xx GitHub
+Actions, GA6xx GitLab CI and Bitbucket Pipelines, GA7xx Kubernetes, GA8xx registry clients and
+credential helpers. A new module is one line in _collect.
 """
 
 from __future__ import annotations
