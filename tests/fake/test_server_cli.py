@@ -143,7 +143,7 @@ def test_broken_state_file_is_one_line(tmp_path):
     assert proc.returncode == 2 and "state.json" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_push_is_saved_on_exit_but_an_outside_change_is_not_overwritten(workdir):
+def test_push_is_saved_at_once_but_an_outside_change_is_not_overwritten(workdir):
     proc, port, _ = start(workdir)
     try:
         with route(data.all_hosts(), port):

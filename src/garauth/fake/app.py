@@ -6,15 +6,24 @@ CircleCI-style OIDC issuer, and the admin APIs gcloud calls (IAM, Resource Manag
 Registry's management API). Any other Host gets 404.
 
 Each request is logged as one JSON line: time, host, SNI (when served by `server.serve`), method,
-path, auth scheme, username (only the fixed registry usernames), principal, status, outcome. No
+path, auth scheme, username (only the usernames AR accepts), principal, status, outcome. No
 password, key, token or Authorization value is ever logged; query strings are not logged either,
 except the token endpoint's `service` and `scope`.
+
+Around every service, the app:
+- writes the state durably before a response starts (`State.sync`), so what a client was told
+  (a push accepted, a key created) survives a kill;
+- closes the connection after answering a request whose body it did not read (a refusal before
+  the body, a body over a cap), so the rest of that body is never read;
+- answers 500 with a JSON body and one log line naming the exception type (never its text), if a
+  handler fails: a bug in the fake, which its tests keep from happening for any input.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -32,6 +41,8 @@ from garauth.fake.state import State
 from garauth.fake.sts import Sts
 
 logger = logging.getLogger("garauth.fake")
+
+LOG_MODE = 0o644  # the request log holds no secret
 
 # client (address, port) -> SNI server name, filled by the TLS protocol in server.py
 SNI_BY_CLIENT: dict[tuple, str] = {}
@@ -51,7 +62,8 @@ class RequestLog:
             self.records.append(record)
             del self.records[:-5000]
             if self.path:
-                with self.path.open("a") as fh:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, LOG_MODE)
+                with os.fdopen(fd, "a") as fh:
                     fh.write(line + "\n")
         logger.debug("%s", line)
 
@@ -96,20 +108,41 @@ class FakeGoogle:
         host = headers.get("host", "").split(":")[0].lower().rstrip(".")
         info = scope.setdefault("garauth", {})
         status = {"code": 0}
+        started = time.time()
+        app = self.route(host)
+        body = {"done": False}
+        declares_body = "transfer-encoding" in headers or headers.get("content-length", "").strip() not in (
+            "",
+            "0",
+        )
+
+        async def receive_noted():
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body["done"] = True
+            return message
 
         async def send_logged(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                self._sync_state()
+                if declares_body and not body["done"]:
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
-        started = time.time()
-        app = self.route(host)
         try:
             if app is None:
                 info["outcome"] = "unknown host"
-                await error_response(404, errors.host_unknown(host))(scope, receive, send_logged)
+                await error_response(404, errors.host_unknown(host))(scope, receive_noted, send_logged)
             else:
-                await app(scope, receive, send_logged)
+                await app(scope, receive_noted, send_logged)
+        except Exception as exc:  # a bug in the fake: one line, never the exception's text
+            info.update(outcome="internal error", reason=type(exc).__name__)
+            logger.error("the fake failed on %s %s: %s", scope["method"], scope["path"], type(exc).__name__)
+            if status["code"] == 0:
+                await error_response(500, errors.INTERNAL, {"Connection": "close"})(
+                    scope, receive_noted, send_logged
+                )
         finally:
             record = {
                 "time": round(started, 3),
@@ -125,3 +158,9 @@ class FakeGoogle:
                 if key in info:
                     record[key] = info[key]
             self.log.write(record)
+
+    def _sync_state(self) -> None:
+        try:
+            self.state.sync()
+        except OSError as err:  # a full disk, say: say so once per failure, keep answering
+            logger.error("cannot write the state to the workdir: %s", err.strerror or type(err).__name__)

@@ -71,6 +71,15 @@ UNSUPPORTED = ("UNSUPPORTED", "The operation is unsupported.")
 RANGE_INVALID = ("BLOB_UPLOAD_INVALID", "invalid content range")
 NAME_UNKNOWN = ("NAME_UNKNOWN", "Requested entity was not found.")  # tags/list of an unknown image
 PATH_UNKNOWN = ("NOT_FOUND", "Not found.")  # a path the registry API does not have
+# Distribution's codes and texts (registry/api/errcode, registry/handlers/tags.go); AR's: UNCONFIRMED.
+PAGINATION_NUMBER_INVALID = ("PAGINATION_NUMBER_INVALID", "invalid number of results requested")
+TAG_INVALID = ("TAG_INVALID", "manifest tag did not match URI")
+# The fake's own limits and texts (UNCONFIRMED for AR): a blob upload over bodies.BLOB_LIMIT (413),
+# a Content-Length that is not a number (400).
+BLOB_TOO_LARGE = ("SIZE_INVALID", "The blob is larger than the fake accepts.")
+BAD_CONTENT_LENGTH = ("SIZE_INVALID", "Content-Length is not a number.")
+# The fake's answer if one of its own handlers fails (a bug in the fake, never a reply to input).
+INTERNAL = ("UNKNOWN", "The fake failed to handle this request; see its log.")
 
 
 def host_unknown(host: str) -> tuple[str, str]:
@@ -93,6 +102,8 @@ JWT_TIME = (
 # UNCONFIRMED wording: wrong grant type or a form without an assertion (400).
 UNSUPPORTED_GRANT = ("unsupported_grant_type", "Invalid grant_type: ")
 INVALID_REQUEST = ("invalid_request", "Invalid request.")
+# UNCONFIRMED (the fake's own cap, bodies.FORM_LIMIT): a form too large for a token request (413).
+FORM_TOO_LARGE = ("invalid_request", "The request body is too large.")
 
 # --- Security Token Service (same OAuth error shape) -----------------------------------------
 
@@ -173,6 +184,8 @@ IAM_UNAUTHENTICATED = (
 
 IAM_NOT_FOUND = (404, "NOT_FOUND", "Requested entity was not found.")  # the fake's own wording
 IAM_BAD_JSON = (400, "INVALID_ARGUMENT", "Invalid JSON payload received.")  # UNCONFIRMED wording
+# UNCONFIRMED (the fake's own cap, bodies.JSON_LIMIT).
+IAM_TOO_LARGE = (413, "INVALID_ARGUMENT", "The request body is too large.")
 # google-github-actions/auth quotes this text (reference §1.5); its status here is UNCONFIRMED.
 IAM_LIFETIME = (400, "INVALID_ARGUMENT", "The access token lifetime cannot exceed 3600 seconds.")
 

@@ -16,12 +16,12 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from garauth.fake import errors
+from garauth.fake import bodies, errors
 from garauth.fake.oauth import note
 from garauth.fake.state import ACCESS_TOKEN_LIFETIME, Principal, State
 
 _PATH = re.compile(r"^/v1/projects/-/serviceAccounts/(?P<sa>[^/:]+):generateAccessToken$")
-LIFETIME = re.compile(r"(\d+)(?:\.\d+)?s")
+LIFETIME = re.compile(r"(\d{1,12})(?:\.\d{1,9})?s")
 
 
 def api_error(error: tuple[int, str, str]) -> Response:
@@ -38,10 +38,10 @@ class IamCredentials:
         if not m or request.method != "POST":
             response = api_error(errors.IAM_NOT_FOUND)
         else:
-            response = self.generate(request, unquote(m["sa"]), await request.body())
+            response = await self.generate(request, unquote(m["sa"]))
         await response(scope, receive, send)
 
-    def generate(self, request: Request, email: str, body: bytes) -> Response:
+    async def generate(self, request: Request, email: str) -> Response:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         caller = (
@@ -53,18 +53,27 @@ class IamCredentials:
             note(request, outcome="UNAUTHENTICATED")
             return api_error(errors.IAM_UNAUTHENTICATED)
         note(request, principal=str(caller))
-        account = self.state.service_accounts.get(email)
-        resource = f"projects/{account['project']}/serviceAccounts/{email}" if account else ""
+        resource = self.state.service_account_resource(email)
         if (
-            not account
-            or not account["enabled"]
+            resource is None
+            or not self.state.account_enabled(email)
             or not self.state.has_permission(caller, errors.GET_ACCESS_TOKEN, resource)
         ):
             note(request, outcome="PERMISSION_DENIED")
             return api_error(errors.GET_ACCESS_TOKEN_DENIED)
+        try:  # the caller may act as the account: only now is the body read
+            body = await bodies.read(request, bodies.JSON_LIMIT)
+        except bodies.BodyTooLarge:
+            note(request, outcome="INVALID_ARGUMENT", reason="body too large")
+            return api_error(errors.IAM_TOO_LARGE)
+        except (bodies.BadLength, bodies.ClientGone):
+            return api_error(errors.IAM_BAD_JSON)
         try:
             wanted = json.loads(body or b"{}")
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
+            wanted = None
+        if not isinstance(wanted, dict):
+            note(request, outcome="INVALID_ARGUMENT", reason="body is not a JSON object")
             return api_error(errors.IAM_BAD_JSON)
         lifetime = ACCESS_TOKEN_LIFETIME
         m = LIFETIME.fullmatch(str(wanted.get("lifetime", "3600s")))

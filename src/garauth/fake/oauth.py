@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from garauth import keyfile
-from garauth.fake import errors
+from garauth.fake import bodies, errors
 from garauth.fake.jwts import BadJwt, signature_ok, split
 from garauth.fake.state import ACCESS_TOKEN_LIFETIME, Principal, State
 
@@ -29,13 +29,37 @@ def oauth_error(error: tuple[str, str], status: int = 400) -> Response:
     return Response(errors.oauth_body(error), status_code=status, media_type="application/json")
 
 
+class BadForm(Exception):
+    """A token request whose form cannot be read: the refusal to send."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 async def form(request: Request) -> dict[str, str]:
-    body = (await request.body()).decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    """The request's form fields (first value of each), read within bodies.FORM_LIMIT."""
+    try:
+        body = (await bodies.read(request, bodies.FORM_LIMIT)).decode("utf-8", "replace")
+    except bodies.BodyTooLarge:
+        note(request, outcome="invalid_request", reason="form too large")
+        raise BadForm(oauth_error(errors.FORM_TOO_LARGE, 413)) from None
+    except (bodies.BadLength, bodies.ClientGone):
+        note(request, outcome="invalid_request", reason="no readable body")
+        raise BadForm(oauth_error(errors.INVALID_REQUEST)) from None
+    try:
+        fields = parse_qs(body, keep_blank_values=True, max_num_fields=64)
+    except ValueError:
+        note(request, outcome="invalid_request", reason="too many form fields")
+        raise BadForm(oauth_error(errors.INVALID_REQUEST)) from None
+    return {k: v[0] for k, v in fields.items()}
 
 
 def note(request: Request, **fields) -> None:
     request.scope.setdefault("garauth", {}).update(fields)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class OAuth:
@@ -47,7 +71,10 @@ class OAuth:
         if request.url.path != "/token" or request.method != "POST":
             response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
         else:
-            response = self.token(await form(request), request)
+            try:
+                response = self.token(await form(request), request)
+            except BadForm as bad:
+                response = bad.response
         await response(scope, receive, send)
 
     def token(self, fields: dict[str, str], request: Request) -> Response:
@@ -63,10 +90,10 @@ class OAuth:
             return oauth_error(errors.INVALID_REQUEST)
         email = str(payload.get("iss", ""))
         kid = header.get("kid")
-        candidates = [
-            k for kid_, k in self.state.keys.items() if k["email"] == email and (not kid or kid_ == kid)
-        ]
-        if not any(signature_ok(assertion, k["public_key"]) for k in candidates):
+        if kid is not None and not isinstance(kid, str):
+            kid = "(not a key ID)"  # matches no key
+        candidates = self.state.public_keys(email, kid or None)
+        if not any(signature_ok(assertion, k) for k in candidates):
             note(request, outcome="invalid_grant", reason="signature")
             return oauth_error(errors.INVALID_JWT_SIGNATURE)
         if not self.state.account_enabled(email):
@@ -74,13 +101,13 @@ class OAuth:
             return oauth_error(errors.ACCOUNT_NOT_FOUND)
         try:
             # google-auth's own checks of iat/exp (real clock, 60 s skew)
-            gjwt.decode(
-                assertion, verify=True, certs=[k["public_key"] for k in candidates], clock_skew_in_seconds=60
-            )
-        except ValueError:
+            gjwt.decode(assertion, verify=True, certs=candidates, clock_skew_in_seconds=60)
+        except (ValueError, TypeError):  # TypeError: iat or exp that is not a number
             note(request, outcome="invalid_grant", reason="time")
             return oauth_error(errors.JWT_TIME)
-        if int(payload.get("exp", 0)) - int(payload.get("iat", 0)) > 3600:
+        iat, exp = payload.get("iat"), payload.get("exp")
+        if not _is_number(iat) or not _is_number(exp) or exp - iat > 3600:
+            note(request, outcome="invalid_grant", reason="lifetime")
             return oauth_error(errors.JWT_TIME)
         if payload.get("aud") not in (keyfile.token_uri(),) + OLD_TOKEN_URIS:
             note(request, outcome="invalid_grant", reason="audience")

@@ -1,13 +1,27 @@
 """The fake Google Cloud's state, apart from any HTTP: projects, repositories, service accounts and
 their keys, IAM bindings, Workload Identity pools and providers, images, issued tokens, a clock.
 
-`State.load(workdir)` / `state.save(workdir)` keep it in WORKDIR/state.json (public keys only;
-tokens only as SHA-256 hashes) plus WORKDIR/blobs/ (image content) and the OIDC issuer's signing
-key in WORKDIR/oidc-issuer-key.pem (test material made per workdir, mode 0600). A test can load
-a workdir, change it (delete a key, disable an account, move the clock), save it, and start the
-fake on it, in this process or another.
+On disk, in a workdir:
+- WORKDIR/state.json: everything but tokens and image content (public keys only), mode 0600;
+- WORKDIR/tokens.jsonl: issued tokens, one JSON line each, as SHA-256 hashes only, mode 0600;
+- WORKDIR/blobs/sha256/HEX: image content (see blobstore.py), mode 0644;
+- WORKDIR/oidc-issuer-key.pem: the OIDC issuer's signing key (test material made per workdir,
+  mode 0600).
 
-Every method is safe to call from several threads (one re-entrant lock).
+Two ways to use a workdir:
+- `State.load(workdir)` reads it into memory; `state.save(workdir)` writes it back. A test can
+  load a workdir, change it (delete a key, disable an account, move the clock), save it, and start
+  the fake on it, in this process or another.
+- `State.open(workdir)` attaches the state to the workdir, as the running fake does: images are
+  read from disk when served, every token is appended to tokens.jsonl as it is issued, and
+  `sync()` (which the app calls before it answers any request) writes state.json whenever it
+  changed. Each write is durable (temporary file, fsync, rename), so the fake can be killed with
+  SIGKILL at any moment and restart with every change it had acknowledged. If another process
+  rewrites state.json meanwhile, the attached state stops writing it (their change wins) and says
+  so in `detached_reason`.
+
+Every method is safe to call from several threads (one re-entrant lock). Services read and change
+the state through its methods only.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -24,14 +39,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from garauth import data, keyfile
+from garauth.fake.blobstore import (
+    DIR_MODE,
+    DirectoryBlobs,
+    MemoryBlobs,
+    Upload,
+    make_dir,
+    write_durably,
+)
+from garauth.fake.blobstore import digest_of as digest_of
 from garauth.fake.errors import DOWNLOAD, GET_ACCESS_TOKEN, UPLOAD
 
 STATE_FILE = "state.json"
+TOKENS_FILE = "tokens.jsonl"
 ISSUER_KEY_FILE = "oidc-issuer-key.pem"
+BLOB_DIR = "blobs"
+UPLOAD_DIR = "uploads"
+STATE_MODE = 0o600  # IAM bindings and token hashes: nobody else's business
+MAX_TOKENS = 2000  # expired tokens are dropped past this many
+
+logger = logging.getLogger("garauth.fake")
 
 READER = "roles/artifactregistry.reader"
 WRITER = "roles/artifactregistry.writer"
@@ -176,10 +208,6 @@ def repository_name(project: str, location: str, repository: str) -> str:
     return f"projects/{project}/locations/{location}/repositories/{repository}"
 
 
-def digest_of(content: bytes) -> str:
-    return "sha256:" + hashlib.sha256(content).hexdigest()
-
-
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -204,9 +232,12 @@ class State:
         self.issuer_key_id = ""
         self._issuer_private_pem = ""  # never saved to state.json
         self.operations: dict[str, dict] = {}  # long-running operation name -> {"done", "response"}
-        self.blobs: dict[str, bytes] = {}  # digest -> content (manifests included)
-        self._dirty_blobs: set[str] = set()
+        self._blobs: MemoryBlobs | DirectoryBlobs = MemoryBlobs()  # digest -> content
         self.lock = threading.RLock()
+        self.root: Path | None = None  # the workdir this state is attached to (State.open)
+        self.detached_reason = ""  # why an attached state stopped writing its workdir
+        self._written = ""  # state.json as this state last wrote or read it
+        self._written_stat: tuple | None = None
 
     # --- clock -----------------------------------------------------------------------------
 
@@ -242,6 +273,9 @@ class State:
 
     def repository(self, project: str, location: str, repository: str) -> dict | None:
         return self.repositories.get(repository_name(project, location, repository))
+
+    def has_repository(self, resource: str) -> bool:
+        return resource in self.repositories
 
     def is_public(self, resource: str) -> bool:
         return "allUsers" in self.iam.get(resource, {}).get(READER, [])
@@ -297,6 +331,23 @@ class State:
         account = self.service_accounts.get(email)
         return bool(account and account["enabled"])
 
+    def has_service_account(self, email: str) -> bool:
+        return email in self.service_accounts
+
+    def service_account_resource(self, email: str) -> str | None:
+        """`projects/P/serviceAccounts/EMAIL`, the resource IAM bindings on the account use."""
+        account = self.service_accounts.get(email)
+        return f"projects/{account['project']}/serviceAccounts/{email}" if account else None
+
+    def public_keys(self, email: str, key_id: str | None = None) -> list[str]:
+        """Public-key PEMs of the account's live keys (only `key_id`'s, when given)."""
+        with self.lock:
+            return [
+                k["public_key"]
+                for kid, k in self.keys.items()
+                if k["email"] == email and (key_id is None or kid == key_id)
+            ]
+
     def check_key_file(self, key: dict) -> Principal:
         """The service account a parsed key file authenticates, or raise CredentialRefused.
 
@@ -312,7 +363,7 @@ class State:
             raise CredentialRefused("key unknown or deleted")
         try:
             public = keyfile.public_pem_of_key_file(key)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, UnsupportedAlgorithm):
             raise CredentialRefused("private key unreadable") from None
         if public != registered["public_key"]:
             raise CredentialRefused("private key does not match")
@@ -360,16 +411,18 @@ class State:
         prefix = {"access": "ya29.", "federated": "ya29.d.", "registry": "ar."}[kind]
         token = prefix + secrets.token_urlsafe(48)
         expiry = min(self.now() + lifetime, expires) if expires else self.now() + lifetime
+        record = {
+            "kind": kind,
+            "principal_kind": principal.kind,
+            "principal": principal.name,
+            "pool": principal.pool,
+            "attributes": principal.attributes,
+            "expires": expiry,
+        }
         with self.lock:
             self._expire_tokens()
-            self.tokens[_hash_token(token)] = {
-                "kind": kind,
-                "principal_kind": principal.kind,
-                "principal": principal.name,
-                "pool": principal.pool,
-                "attributes": principal.attributes,
-                "expires": expiry,
-            }
+            self.tokens[_hash_token(token)] = record
+            self._journal_token(_hash_token(token), record)
         return token, expiry
 
     def token_principal(self, token: str, kinds: tuple[str, ...] = ("access",)) -> Principal | None:
@@ -386,7 +439,7 @@ class State:
 
     def _expire_tokens(self) -> None:
         now = self.now()
-        if len(self.tokens) > 2000:
+        if len(self.tokens) > MAX_TOKENS:
             for h in [h for h, r in self.tokens.items() if r["expires"] <= now]:
                 del self.tokens[h]
 
@@ -420,6 +473,15 @@ class State:
             }
         return name
 
+    def active_provider(self, provider_name: str) -> dict | None:
+        """The settings of a provider (POOL/providers/ID) whose pool and itself exist and are
+        enabled; None otherwise."""
+        pool_name = provider_name.rsplit("/providers/", 1)[0]
+        pool, provider = self.pools.get(pool_name), self.providers.get(provider_name)
+        if not pool or not provider or pool.get("disabled") or provider.get("disabled"):
+            return None
+        return dict(provider)
+
     # --- OIDC issuer standing in for CircleCI's --------------------------------------------
 
     def ensure_issuer_key(self) -> None:
@@ -447,22 +509,49 @@ class State:
             raise NotFound(f"no repository {resource}") from None
 
     def put_blob(self, resource: str, content: bytes) -> str:
-        digest = digest_of(content)
         with self.lock:
             repo = self._repo(resource)
-            if digest not in self.blobs:
-                self.blobs[digest] = bytes(content)
-                self._dirty_blobs.add(digest)
+            digest = self._blobs.put(content)
             if digest not in repo["blobs"]:
                 repo["blobs"].append(digest)
         return digest
 
+    def new_upload(self) -> Upload:
+        """Somewhere to receive a blob (memory, then a file in the workdir when attached)."""
+        return self._blobs.new_upload()
+
+    def put_upload(self, resource: str, upload: Upload) -> str:
+        """Store a finished upload as a blob of the repository; return its digest."""
+        with self.lock:
+            repo = self._repo(resource)
+            digest = self._blobs.put_upload(upload)
+            if digest not in repo["blobs"]:
+                repo["blobs"].append(digest)
+        return digest
+
+    def mount_blob(self, source: str, target: str, digest: str) -> bool:
+        """Make a blob of repository `source` a blob of `target` too; False if source lacks it."""
+        with self.lock:
+            if not self.has_blob(source, digest):
+                return False
+            repo = self._repo(target)
+            if digest not in repo["blobs"]:
+                repo["blobs"].append(digest)
+        return True
+
     def has_blob(self, resource: str, digest: str) -> bool:
         repo = self.repositories.get(resource)
-        return bool(repo) and digest in repo["blobs"] and digest in self.blobs
+        return bool(repo) and digest in repo["blobs"] and self._blobs.has(digest)
+
+    def blob_size(self, resource: str, digest: str) -> int | None:
+        return self._blobs.size(digest) if self.has_blob(resource, digest) else None
 
     def get_blob(self, resource: str, digest: str) -> bytes | None:
-        return self.blobs.get(digest) if self.has_blob(resource, digest) else None
+        return self._blobs.read(digest) if self.has_blob(resource, digest) else None
+
+    def open_blob(self, resource: str, digest: str):
+        """A binary file object to read the blob from (the caller closes it), or None."""
+        return self._blobs.open(digest) if self.has_blob(resource, digest) else None
 
     def put_manifest(self, resource: str, image: str, reference: str, content: bytes, media_type: str) -> str:
         """Store a manifest under image; tag it if reference is a tag. Return its digest."""
@@ -481,9 +570,10 @@ class State:
         if not img:
             return None
         digest = reference if reference.startswith("sha256:") else img["tags"].get(reference)
-        if not digest or digest not in img["manifests"]:
+        if not isinstance(digest, str) or digest not in img["manifests"]:
             return None
-        return digest, img["manifests"][digest], self.blobs[digest]
+        content = self._blobs.read(digest)
+        return None if content is None else (digest, img["manifests"][digest], content)
 
     def tags(self, resource: str, image: str) -> list[str] | None:
         repo = self.repositories.get(resource)
@@ -634,9 +724,10 @@ class State:
     # --- persistence -----------------------------------------------------------------------
 
     def to_json(self) -> dict:
+        """What state.json holds: everything but tokens (tokens.jsonl) and content (blobs/)."""
         with self.lock:
             return {
-                "version": 1,
+                "version": 2,
                 "clock_offset": self.clock_offset,
                 "projects": self.projects,
                 "repositories": self.repositories,
@@ -645,35 +736,83 @@ class State:
                 "iam": self.iam,
                 "pools": self.pools,
                 "providers": self.providers,
-                "tokens": self.tokens,
                 "issuer": {"public_key": self.issuer_public_key, "key_id": self.issuer_key_id},
                 "operations": self.operations,
             }
 
+    def _state_text(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
+
+    def _tokens_text(self) -> str:
+        now = self.now()
+        return "".join(
+            json.dumps({"hash": h, **r}, sort_keys=True) + "\n"
+            for h, r in self.tokens.items()
+            if r["expires"] > now
+        )
+
     def save(self, workdir: str | os.PathLike) -> None:
-        """Write state.json (atomically), new blobs, and the issuer key if it is new."""
+        """Write the whole state to a workdir, durably: blobs first, then the issuer key, the
+        tokens and state.json, so a kill at any moment leaves a workdir that loads."""
         root = Path(workdir)
-        root.mkdir(parents=True, exist_ok=True)
         with self.lock:
-            blob_dir = root / "blobs" / "sha256"
-            blob_dir.mkdir(parents=True, exist_ok=True)
-            for digest in list(self.blobs):
-                path = blob_dir / digest.split(":", 1)[1]
-                if digest in self._dirty_blobs or not path.exists():
-                    path.write_bytes(self.blobs[digest])
-            self._dirty_blobs.clear()
+            if self.root is not None and root.resolve() == self.root.resolve():
+                if not self.detached_reason:
+                    self._write_tokens(root)
+                    self.sync()
+                return
+            make_dir(root, DIR_MODE)
+            blobs = DirectoryBlobs(root / BLOB_DIR, root / UPLOAD_DIR)
+            for digest in self._blobs.digests():
+                if not blobs.has(digest):
+                    content = self._blobs.read(digest)
+                    if content is not None:
+                        blobs.put(content)
             if self._issuer_private_pem:
                 key_path = root / ISSUER_KEY_FILE
                 if not key_path.exists():
                     keyfile.write_private(key_path, self._issuer_private_pem)
-            tmp = root / (STATE_FILE + ".tmp")
-            tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
-            tmp.replace(root / STATE_FILE)
+            self._write_tokens(root)
+            write_durably(root / STATE_FILE, self._state_text().encode(), STATE_MODE)
+
+    def _write_tokens(self, root: Path) -> None:
+        write_durably(root / TOKENS_FILE, self._tokens_text().encode(), STATE_MODE)
 
     @classmethod
     def load(cls, workdir: str | os.PathLike, clock: Callable[[], float] = time.time) -> State:
+        """Read a workdir into memory (blobs included); the state is not attached to it."""
         root = Path(workdir)
+        state = cls._read(root, clock)
+        for repo in state.repositories.values():
+            for digest in repo["blobs"]:
+                if not state._blobs.has(digest):
+                    path = root / BLOB_DIR / "sha256" / digest.split(":", 1)[1]
+                    state._blobs.put(path.read_bytes())
+        return state
+
+    @classmethod
+    def open(cls, workdir: str | os.PathLike, clock: Callable[[], float] = time.time) -> State:
+        """Attach to a workdir, as the running fake does (see the module docstring)."""
+        root = Path(workdir)
+        state = cls._read(root, clock)
+        blobs = DirectoryBlobs(root / BLOB_DIR, root / UPLOAD_DIR)
+        blobs.remove_leftovers()
+        missing = [d for repo in state.repositories.values() for d in repo["blobs"] if not blobs.has(d)]
+        if missing:
+            raise ValueError(f"{len(missing)} blobs named in state.json are missing from blobs/")
+        with state.lock:
+            state._blobs = blobs
+            state.root = root
+            state._write_tokens(root)  # compact: live tokens only, no torn last line
+            state._written = (root / STATE_FILE).read_text()
+            state._written_stat = _stat_of(root / STATE_FILE)
+        return state
+
+    @classmethod
+    def _read(cls, root: Path, clock: Callable[[], float]) -> State:
         raw = json.loads((root / STATE_FILE).read_text())
+        if not isinstance(raw, dict):
+            raise ValueError("state.json does not hold a JSON object")
         state = cls(clock=clock)
         state.clock_offset = float(raw.get("clock_offset", 0.0))
         state.projects = raw["projects"]
@@ -683,18 +822,60 @@ class State:
         state.iam = raw["iam"]
         state.pools = raw.get("pools", {})
         state.providers = raw.get("providers", {})
-        state.tokens = raw.get("tokens", {})
+        state.tokens = raw.get("tokens", {})  # version 1 kept tokens in state.json
         state.operations = raw.get("operations", {})
         state.issuer_public_key = raw.get("issuer", {}).get("public_key", "")
         state.issuer_key_id = raw.get("issuer", {}).get("key_id", "")
+        state.tokens.update(_read_tokens(root / TOKENS_FILE))
         key_path = root / ISSUER_KEY_FILE
         if key_path.exists():
             state._issuer_private_pem = key_path.read_text()
-        for repo in state.repositories.values():
-            for digest in repo["blobs"]:
-                if digest not in state.blobs:
-                    state.blobs[digest] = (root / "blobs" / "sha256" / digest.split(":", 1)[1]).read_bytes()
         return state
+
+    def sync(self) -> bool:
+        """Write state.json if the state changed since it was last written (attached states only).
+
+        Returns True if it wrote. Stops writing for good, and says why in `detached_reason`, when
+        another process has rewritten state.json since this state last wrote it."""
+        with self.lock:
+            if self.root is None or self.detached_reason:
+                return False
+            text = self._state_text()
+            if text == self._written:
+                return False
+            if not self._still_ours():
+                return False
+            path = self.root / STATE_FILE
+            write_durably(path, text.encode(), STATE_MODE)
+            self._written, self._written_stat = text, _stat_of(path)
+            return True
+
+    def owns_workdir(self) -> bool:
+        """Is state.json still what this attached state last wrote? (False once someone else
+        rewrote it; see `detached_reason`.)"""
+        with self.lock:
+            return self.root is not None and self._still_ours()
+
+    def _still_ours(self) -> bool:
+        if self.detached_reason:
+            return False
+        if _stat_of(self.root / STATE_FILE) != self._written_stat:
+            self.detached_reason = f"{self.root / STATE_FILE} was changed by another process"
+            logger.warning("%s; the fake no longer writes it", self.detached_reason)
+            return False
+        return True
+
+    def _journal_token(self, token_hash: str, record: dict) -> None:
+        """Append one issued token to tokens.jsonl (attached states), one write, then fdatasync."""
+        if self.root is None or not self._still_ours():
+            return
+        line = (json.dumps({"hash": token_hash, **record}, sort_keys=True) + "\n").encode()
+        fd = os.open(self.root / TOKENS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, STATE_MODE)
+        try:
+            os.write(fd, line)
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
 
     @staticmethod
     def exists(workdir: str | os.PathLike) -> bool:
@@ -703,6 +884,30 @@ class State:
 
 class Conflict(Exception):
     """A setIamPolicy whose etag is no longer the policy's: someone changed it in between."""
+
+
+def _stat_of(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_tokens(path: Path) -> dict[str, dict]:
+    """Tokens from tokens.jsonl; a line cut short by a kill (the last one) is skipped."""
+    out: dict[str, dict] = {}
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return out
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+            out[record.pop("hash")] = record
+        except (ValueError, KeyError, AttributeError, TypeError):
+            continue
+    return out
 
 
 class CredentialRefused(Exception):

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from garauth import data
 from garauth.fake import cel, errors
 from garauth.fake.jwts import BadJwt, signature_ok, split
-from garauth.fake.oauth import form, note, oauth_error
+from garauth.fake.oauth import BadForm, form, note, oauth_error
 from garauth.fake.state import ACCESS_TOKEN_LIFETIME, IAM_PREFIX, Principal, State
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -42,7 +42,10 @@ class Sts:
         if request.url.path != "/v1/token" or request.method != "POST":
             response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
         else:
-            response = self.exchange(await form(request), request)
+            try:
+                response = self.exchange(await form(request), request)
+            except BadForm as bad:
+                response = bad.response
         await response(scope, receive, send)
 
     def exchange(self, fields: dict[str, str], request: Request) -> Response:
@@ -61,9 +64,8 @@ class Sts:
             # a pool named with the project ID lands here (UNCONFIRMED which text STS sends)
             return refuse(errors.INVALID_AUDIENCE, "audience is not a provider resource name")
         provider_name = audience[len(IAM_PREFIX) :]
-        pool = self.state.pools.get(m["pool"])
-        provider = self.state.providers.get(provider_name)
-        if not pool or not provider or pool.get("disabled") or provider.get("disabled"):
+        provider = self.state.active_provider(provider_name)
+        if provider is None:
             return refuse(errors.STS_NO_PROVIDER, "pool or provider missing or disabled")
         subject_token = fields.get("subject_token", "")
         try:
@@ -74,7 +76,8 @@ class Sts:
             return refuse(errors.sts_wrong_issuer(str(claims.get("iss"))), "issuer")
         if not self._issuer_signed(subject_token, provider["issuer"]):
             return refuse(errors.STS_BAD_TOKEN, "signature")
-        if float(claims.get("exp", 0)) <= self.state.now():
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or isinstance(exp, bool) or exp <= self.state.now():
             return refuse(errors.STS_EXPIRED, "expired")
         allowed = provider["allowed_audiences"] or [f"https:{audience}", audience]
         token_aud = claims.get("aud")

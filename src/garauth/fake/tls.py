@@ -3,7 +3,8 @@
 The leaf lists each host of `garauth.data.all_hosts()` explicitly (a wildcard such as *.pkg.dev
 does not cover docker.LOCATION.rep.pkg.dev, which has two more labels), plus localhost,
 127.0.0.1, ::1 and 192.0.2.10 (the address the sandbox puts the fake on). The CA goes to
-WORKDIR/ca.pem for clients; the leaf key and chain to WORKDIR/tls/server.pem (mode 0600). A
+WORKDIR/ca.pem for clients (mode 0644); the leaf key and chain to WORKDIR/tls/server.pem (mode
+0600, in a 0700 directory), whatever the umask. A
 workdir that already has both keeps them (as long as the leaf still names every host), so clients
 configured once keep trusting the fake.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 import trustme
 
 from garauth import data, keyfile
+from garauth.fake.blobstore import make_dir, write_durably
 
 EXTRA_NAMES = ("localhost", "127.0.0.1", "::1", "192.0.2.10")
 
@@ -36,11 +38,11 @@ def ensure(workdir: str | os.PathLike) -> TlsFiles:
     files = TlsFiles(ca=root / "ca.pem", server=root / "tls" / "server.pem")
     if files.ca.exists() and files.server.exists() and _covers(files.server, names()):
         return files
-    files.server.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(files.server.parent, 0o700)
     ca = trustme.CA(organization_name="garauth fake Google Cloud (tests only)")
     leaf = ca.issue_cert(*names())
     keyfile.write_private(files.server, leaf.private_key_and_cert_chain_pem.bytes())
-    ca.cert_pem.write_to_path(str(files.ca))
+    write_durably(files.ca, ca.cert_pem.bytes(), 0o644)
     return files
 
 
