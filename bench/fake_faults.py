@@ -82,7 +82,8 @@ def pull(fake: FakeProcess, key: str, image: str = IMAGE, tag: str = "1.0") -> s
             raise RuntimeError("manifest digest mismatch")
         for desc in [r.json()["config"], *r.json()["layers"]]:
             h = hashlib.sha256()
-            with c.stream("GET", f"https://{HOST}/v2/{image}/blobs/{desc['digest']}", headers=headers) as b:
+            url = f"https://{HOST}/v2/{image}/blobs/{desc['digest']}"
+            with c.stream("GET", url, headers=headers, follow_redirects=True) as b:
                 b.raise_for_status()
                 for chunk in b.iter_bytes():
                     h.update(chunk)
@@ -165,9 +166,12 @@ def aborted_downloads(fake: FakeProcess, key: str, blob_mib: int, aborts: int, w
             content=content,
             headers=headers,
         ).raise_for_status()
-    request = (
-        f"GET /v2/{IMAGE}/blobs/{state_digest} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: {basic(key)}\r\n\r\n"
-    ).encode()
+        # AR answers a blob GET with a 302 to a download URL on the same host: fetch that.
+        location = c.get(
+            f"https://{HOST}/v2/{IMAGE}/blobs/{state_digest}", headers={"Authorization": basic(key)}
+        )
+        location = location.headers["location"]
+    request = f"GET {location} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
 
     def one(abort: bool) -> None:
         sock = tls_socket(fake.port, HOST, fake.ca, timeout=60)

@@ -138,7 +138,7 @@ def reader_headers(client, reader_key) -> dict:
 
 def test_tags_list_n_zero_is_an_empty_page(client, reader_headers):
     r = client.get(f"https://{REGISTRY}/v2/{IMAGE}/tags/list?n=0", headers=reader_headers)
-    assert r.status_code == 200 and r.json() == {"name": IMAGE, "tags": []}
+    assert r.status_code == 200 and r.json()["tags"] == []
     assert "link" not in r.headers
 
 
@@ -159,7 +159,9 @@ def test_bad_ranges_are_416(client, reader_headers, value):
         "layers"
     ][0]
     r = client.get(
-        f"https://{REGISTRY}/v2/{IMAGE}/blobs/{layer['digest']}", headers={**reader_headers, "Range": value}
+        f"https://{REGISTRY}/v2/{IMAGE}/blobs/{layer['digest']}",
+        headers={**reader_headers, "Range": value},
+        follow_redirects=True,
     )
     assert r.status_code == 416
 
@@ -378,7 +380,11 @@ def pull_hello(fake, key: str) -> str:
         digest = "sha256:" + hashlib.sha256(r.content).hexdigest()
         assert digest == r.headers["docker-content-digest"]
         for desc in [r.json()["config"], *r.json()["layers"]]:
-            blob = c.get(f"https://{REGISTRY}/v2/{IMAGE}/blobs/{desc['digest']}", auth=("_json_key", key))
+            blob = c.get(
+                f"https://{REGISTRY}/v2/{IMAGE}/blobs/{desc['digest']}",
+                auth=("_json_key", key),
+                follow_redirects=True,
+            )
             assert "sha256:" + hashlib.sha256(blob.content).hexdigest() == desc["digest"]
         return digest
 

@@ -13,7 +13,7 @@ import pytest
 
 from garauth.fake import demo
 from garauth.fake.server import Timeouts
-from garauth.fake.testing import running_fake, tls_socket
+from garauth.fake.testing import raw_request, running_fake, tls_socket
 
 from .conftest import IMAGE, REGISTRY
 
@@ -103,14 +103,18 @@ def test_a_download_cut_short_stops_at_once_with_one_log_line(fake, caplog):
 
     auth = base64.b64encode(b"_json_key:" + key.encode())
     caplog.set_level(logging.DEBUG)
+    redirect = raw_request(
+        fake.port,
+        REGISTRY,
+        "GET",
+        f"/v2/{IMAGE}/blobs/{digest}",
+        [(b"Authorization", b"Basic " + auth)],
+        ca=fake.ca,
+    )
+    assert redirect.status == 302
     for _ in range(5):
         sock = tls_socket(fake.port, REGISTRY, fake.ca)
-        sock.sendall(
-            f"GET /v2/{IMAGE}/blobs/{digest} HTTP/1.1\r\nHost: {REGISTRY}\r\n".encode()
-            + b"Authorization: Basic "
-            + auth
-            + b"\r\n\r\n"
-        )
+        sock.sendall(f"GET {redirect.headers['location']} HTTP/1.1\r\nHost: {REGISTRY}\r\n\r\n".encode())
         got = 0
         while got < (1 << 20):
             got += len(sock.recv(65536))

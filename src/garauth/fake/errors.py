@@ -62,6 +62,38 @@ NAME_INVALID = (
 # Distribution spec error codes (https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 # "Error Codes"); the message texts are the fake's own (UNCONFIRMED for AR).
 MANIFEST_UNKNOWN = ("MANIFEST_UNKNOWN", "Requested entity was not found.")
+
+
+def manifest_unknown(reference: str) -> tuple[str, str]:
+    """A missing tag: firezone/firezone#10484 (Docker printed `manifest unknown: Failed to fetch
+    "1"`). The same form for a missing digest is UNCONFIRMED."""
+    return ("MANIFEST_UNKNOWN", f'Failed to fetch "{reference}"')
+
+
+# Distribution's refusals when the Accept header rules out what is stored (registry/handlers/
+# manifests.go); AR's: UNCONFIRMED.
+OCI_MANIFEST_NOT_ACCEPTED = (
+    "MANIFEST_UNKNOWN",
+    "OCI manifest found, but accept header does not support OCI manifests",
+)
+OCI_INDEX_NOT_ACCEPTED = (
+    "MANIFEST_UNKNOWN",
+    "OCI index found, but accept header does not support OCI indexes",
+)
+
+
+def no_platform_image(digest: str) -> tuple[str, str]:
+    """Distribution: a Docker manifest list without a linux/amd64 image, for a client that cannot
+    read lists."""
+    return (
+        "MANIFEST_UNKNOWN",
+        f"manifest list {digest} does not contain a manifest image for the platform linux/amd64",
+    )
+
+
+# The fake's own (UNCONFIRMED): a blob download URL (the target of AR's 302) that is not one the
+# fake issued, or has expired.
+DOWNLOAD_URL_INVALID = ("DENIED", "The download URL is not valid or has expired.")
 BLOB_UNKNOWN = ("BLOB_UNKNOWN", "Requested entity was not found.")
 BLOB_UPLOAD_UNKNOWN = ("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry")
 DIGEST_INVALID = ("DIGEST_INVALID", "provided digest did not match uploaded content")
@@ -102,6 +134,10 @@ JWT_TIME = (
 # UNCONFIRMED wording: wrong grant type or a form without an assertion (400).
 UNSUPPORTED_GRANT = ("unsupported_grant_type", "Invalid grant_type: ")
 INVALID_REQUEST = ("invalid_request", "Invalid request.")
+# GoogleCloudPlatform/gce-rescue#42 (2024) and dask/dask-cloudprovider#448 (2025): a service-account
+# JWT grant without a scope (400). In 2017 the text was "Empty or missing scope not allowed."
+# (googleapis/google-auth-library-python#217).
+INVALID_SCOPE = ("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
 # UNCONFIRMED (the fake's own cap, bodies.FORM_LIMIT): a form too large for a token request (413).
 FORM_TOO_LARGE = ("invalid_request", "The request body is too large.")
 

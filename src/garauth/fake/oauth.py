@@ -112,6 +112,10 @@ class OAuth:
         if payload.get("aud") not in (keyfile.token_uri(),) + OLD_TOKEN_URIS:
             note(request, outcome="invalid_grant", reason="audience")
             return oauth_error(errors.JWT_AUDIENCE)
+        scope = payload.get("scope")
+        if not isinstance(scope, str) or not scope.strip():
+            note(request, outcome="invalid_scope", reason="no scope")
+            return oauth_error(errors.INVALID_SCOPE)
         principal = Principal("serviceAccount", email)
         token, expiry = self.state.issue_token(principal, "access", ACCESS_TOKEN_LIFETIME)
         note(request, principal=str(principal), outcome="token")

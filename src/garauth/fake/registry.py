@@ -15,6 +15,9 @@ Decisions (UNCONFIRMED where marked in errors.py and the fidelity table):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -30,7 +33,7 @@ from garauth import data
 from garauth.fake import bodies, errors, manifests
 from garauth.fake.blobstore import Upload
 from garauth.fake.credentials import AuthFailure, parse_basic, principal_for_basic, safe_username
-from garauth.fake.images import DOCKER_LIST, INDEX_TYPES, OCI_INDEX
+from garauth.fake.images import DOCKER_LIST, OCI_INDEX, OCI_MANIFEST
 from garauth.fake.state import (
     ANONYMOUS,
     REGISTRY_TOKEN_LIFETIME,
@@ -54,6 +57,10 @@ _PATH = re.compile(
     r"blobs/uploads/(?P<upload>[^/]*))$"
 )
 _DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
+# AR answers a blob GET with 302 to a path on the same host holding a signed token, which
+# serves the blob without credentials (ahmetb/serverless-registry-proxy#8 and #45).
+DOWNLOAD_PREFIX = "/artifacts-downloads/"
+DOWNLOAD_LIFETIME = 900.0  # seconds a download URL stays valid (UNCONFIRMED)
 CHUNK = 256 * 1024  # blob bytes per write
 MAX_UPLOADS = 256  # open upload sessions; past this the oldest is dropped
 UPLOAD_IDLE = 3600.0  # seconds an unfinished upload session is kept
@@ -90,6 +97,18 @@ def target_for(host: str, name: str) -> Target:
     return Target(parts[0], location, parts[1], "/".join(parts[2:]), name)
 
 
+def _repository_level(host: str, name: str) -> Target | None:
+    """A name that stops at the repository (PROJECT/REPO; on gcr.io hosts PROJECT), else None."""
+    location = data.registry_hosts()[host]
+    parts = name.split("/")
+    if not all(parts):
+        return None
+    gcr = {g.host: g.repository for g in data.gcr_hosts()}
+    if host in gcr:
+        return Target(parts[0], location, gcr[host], "", name) if len(parts) == 1 else None
+    return Target(parts[0], location, parts[1], "", name) if len(parts) == 2 else None
+
+
 def error_response(status: int, error: tuple[str, str], headers: dict | None = None) -> Response:
     return Response(
         errors.registry_body(*error),
@@ -112,7 +131,8 @@ class Registry:
 
     def __init__(self, state: State) -> None:
         self.state = state
-        self.uploads: dict[str, dict] = {}
+        self.uploads: dict[str, UploadSession] = {}
+        self._download_key = secrets.token_bytes(32)
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
@@ -125,12 +145,21 @@ class Registry:
             return self.ping(request)
         if path == "/v2/token":
             return self.token(request)
+        if path.startswith(DOWNLOAD_PREFIX):
+            return self.download(request)
         m = _PATH.match(path)
         if not m:
             return error_response(404, errors.PATH_UNKNOWN)
         try:
             target = target_for(_host(request), m["name"])
         except NameInvalid:
+            level = (
+                _repository_level(_host(request), m["name"])
+                if m["tags"] and request.method == "GET"
+                else None
+            )
+            if level is not None:
+                return self.with_auth(request, level, "pull", self.tags_list)
             _note(request, outcome="NAME_INVALID")
             return error_response(400, errors.NAME_INVALID)
         method = request.method
@@ -256,24 +285,39 @@ class Registry:
         _note(request, principal=str(principal))
         host = _host(request)
         scopes = [s for raw in request.query_params.getlist("scope") for s in raw.split(" ") if s]
+        first = True
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
             if kind != "repository" or not name:
                 continue
+            wanted = [a for a in ("pull", "push") if a in actions.split(",") or "*" in actions.split(",")]
             try:
                 target = target_for(host, name)
             except NameInvalid:
-                _note(request, outcome="NAME_INVALID")
-                return error_response(400, errors.NAME_INVALID)
-            wanted = [a for a in ("pull", "push") if a in actions.split(",") or "*" in actions.split(",")]
+                # PROJECT/REPO (gcr.io: PROJECT) names a repository, not an image: readable for a
+                # listing (go-containerregistry#1643); anything else is NAME_INVALID.
+                target = _repository_level(host, name)
+                if (
+                    target is None
+                    or wanted != ["pull"]
+                    or not self._allowed(principal, errors.DOWNLOAD, target)
+                ):
+                    _note(request, outcome="NAME_INVALID")
+                    return error_response(400, errors.NAME_INVALID)
             for action in wanted:
                 permission = ACTION_PERMISSIONS[action][0]
-                if not self._allowed(principal, permission, target):
-                    _note(request, outcome="DENIED")
-                    if principal.anonymous:
-                        return error_response(403, errors.denied_unauthenticated(permission, target.resource))
-                    return error_response(403, errors.denied(permission, target.resource))
+                if self._allowed(principal, permission, target):
+                    continue
+                if not first:
+                    # A further scope (a mount's source): the token server grants a subset of what
+                    # is asked (Distribution's token spec); AR's behaviour: UNCONFIRMED.
+                    break
+                _note(request, outcome="DENIED")
+                if principal.anonymous:
+                    return error_response(403, errors.denied_unauthenticated(permission, target.resource))
+                return error_response(403, errors.denied(permission, target.resource))
+            first = False
         if principal.anonymous and not scopes:
             _note(request, outcome="UNAUTHORIZED")
             return error_response(401, errors.NO_VALID_CREDENTIAL)
@@ -290,16 +334,12 @@ class Registry:
         found = self.state.get_manifest(target.resource, target.image, reference)
         if found is None:
             _note(request, outcome="MANIFEST_UNKNOWN")
-            return error_response(404, errors.MANIFEST_UNKNOWN)
+            return error_response(404, errors.manifest_unknown(reference))
         digest, media_type, content = found
-        accepted = _accepted(request)
-        if media_type in INDEX_TYPES and accepted and not accepted.intersection(INDEX_TYPES + ("*/*",)):
-            # A client that cannot read an index gets the linux/amd64 image (Distribution's
-            # behaviour for manifest lists; UNCONFIRMED for AR).
-            child = _platform_child(content)
-            found = child and self.state.get_manifest(target.resource, target.image, child)
-            if found:
-                digest, media_type, content = found
+        refused, found = self._negotiate(request, target, reference, found)
+        if refused:
+            return refused
+        digest, media_type, content = found
         headers = {
             **API_VERSION,
             "Docker-Content-Digest": digest,
@@ -310,6 +350,31 @@ class Registry:
         if request.method == "HEAD":
             return Response(b"", media_type=media_type, headers=headers)
         return Response(content, media_type=media_type, headers=headers)
+
+    def _negotiate(self, request: Request, target: Target, reference: str, found):
+        """What Distribution serves for the request's Accept header (registry/handlers/manifests.go):
+        an OCI manifest or index the client does not accept is MANIFEST_UNKNOWN; a Docker manifest
+        list fetched by tag by a client that cannot read lists becomes its linux/amd64 image; a
+        fetch by digest is never rewritten. No Accept header, or */*, accepts everything (the
+        fake's choice, after HTTP: Distribution accepts only Docker types then). AR: UNCONFIRMED."""
+        digest, media_type, content = found
+        accepted = _accepted(request)
+        if not accepted or "*/*" in accepted or media_type in accepted:
+            return None, found
+        if media_type == OCI_MANIFEST:
+            _note(request, outcome="MANIFEST_UNKNOWN", reason="OCI manifest not accepted")
+            return error_response(404, errors.OCI_MANIFEST_NOT_ACCEPTED), None
+        if media_type == OCI_INDEX:
+            _note(request, outcome="MANIFEST_UNKNOWN", reason="OCI index not accepted")
+            return error_response(404, errors.OCI_INDEX_NOT_ACCEPTED), None
+        if media_type == DOCKER_LIST and not reference.startswith("sha256:"):
+            child = _platform_child(content)
+            rewritten = child and self.state.get_manifest(target.resource, target.image, child)
+            if not rewritten:
+                _note(request, outcome="MANIFEST_UNKNOWN", reason="no linux/amd64 image")
+                return error_response(404, errors.no_platform_image(digest)), None
+            return None, rewritten
+        return None, found  # Docker schema 2 manifests are served whatever the Accept header
 
     async def put_manifest(self, request: Request, target: Target, reference: str) -> Response:
         try:
@@ -357,12 +422,50 @@ class Registry:
         if size is None:
             _note(request, outcome="BLOB_UNKNOWN")
             return error_response(404, errors.BLOB_UNKNOWN)
+        if request.method == "GET":
+            _note(request, outcome="redirect", digest=digest)
+            location = self.download_path(target, digest)
+            return Response(b"", status_code=302, headers={**API_VERSION, "Location": location})
         headers = {
             **API_VERSION,
             "Docker-Content-Digest": digest,
             "Accept-Ranges": "bytes",
             "ETag": f'"{digest}"',
+            "Content-Length": str(size),
         }
+        _note(request, outcome="ok", digest=digest)
+        return Response(b"", media_type="application/octet-stream", headers=headers)
+
+    def download_path(self, target: Target, digest: str) -> str:
+        """/artifacts-downloads/namespaces/PROJECT/repositories/REPO/downloads/TOKEN, where TOKEN
+        names the repository, the digest and an expiry, signed with a key of this process."""
+        claims = json.dumps(
+            [target.resource, digest, round(time.time() + DOWNLOAD_LIFETIME)], separators=(",", ":")
+        ).encode()
+        mac = hmac.new(self._download_key, claims, hashlib.sha256).digest()
+        token = base64.urlsafe_b64encode(claims + mac).decode().rstrip("=")
+        return (
+            f"{DOWNLOAD_PREFIX}namespaces/{target.project}/repositories/{target.repository}/downloads/{token}"
+        )
+
+    def download(self, request: Request) -> Response:
+        """Serve a blob at a download URL the fake issued: no credential needed, Range honoured."""
+        if request.method not in ("GET", "HEAD"):
+            return _unsupported()
+        token = request.url.path.rsplit("/", 1)[-1]
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            claims, mac = raw[:-32], raw[-32:]
+            good = hmac.compare_digest(mac, hmac.new(self._download_key, claims, hashlib.sha256).digest())
+            resource, digest, expires = json.loads(claims) if good else ("", "", 0)
+            good = good and isinstance(expires, int) and expires > time.time()
+        except (ValueError, TypeError):
+            good = False
+        size = self.state.blob_size(resource, digest) if good else None
+        if size is None:
+            _note(request, outcome="DENIED", reason="download URL not valid")
+            return error_response(403, errors.DOWNLOAD_URL_INVALID)
+        headers = {"Accept-Ranges": "bytes", "ETag": f'"{digest}"'}
         start, end, status = 0, size - 1, 200
         rng = request.headers.get("range")
         if rng:
@@ -376,7 +479,7 @@ class Registry:
         _note(request, outcome="ok", digest=digest)
         if request.method == "HEAD" or size == 0:
             return Response(b"", status_code=status, media_type="application/octet-stream", headers=headers)
-        return BlobResponse(self.state, target.resource, digest, start, end, status, headers)
+        return BlobResponse(self.state, resource, digest, start, end, status, headers)
 
     async def start_upload(self, request: Request, target: Target, principal: Principal) -> Response:
         mount, source = request.query_params.get("mount"), request.query_params.get("from")
@@ -471,10 +574,15 @@ class Registry:
     # --- tags --------------------------------------------------------------------------------
 
     def tags_list(self, request: Request, target: Target, principal: Principal) -> Response:
-        tags = self.state.tags(target.resource, target.image)
-        if tags is None:
+        """Distribution's name and tags, plus what AR adds (go-containerregistry's google.Tags, used
+        by gcrane ls; go-containerregistry#1297, #1643): `child`, the next path segment of each
+        image below this name, and `manifest`, each manifest's digest with its tags, media type,
+        size and times. A repository-level name (PROJECT/REPO) lists its images as children."""
+        listing = self.state.listing(target.resource, target.image)
+        if listing is None:
             _note(request, outcome="NAME_UNKNOWN")
             return error_response(404, errors.NAME_UNKNOWN)
+        tags = listing["tags"]
         n = request.query_params.get("n")
         limit = None
         if n is not None and n != "":
@@ -495,8 +603,8 @@ class Registry:
                 query = urlencode({"n": limit, "last": tags[-1]})
                 headers["Link"] = f'</v2/{target.name}/tags/list?{query}>; rel="next"'
         _note(request, outcome="ok")
-        body = json.dumps({"name": target.name, "tags": tags}).encode()
-        return Response(body, media_type="application/json", headers=headers)
+        body = {"child": listing["child"], "manifest": listing["manifest"], "name": target.name, "tags": tags}
+        return Response(json.dumps(body).encode(), media_type="application/json", headers=headers)
 
 
 @dataclass

@@ -559,6 +559,7 @@ class State:
         with self.lock:
             img = self._repo(resource)["images"].setdefault(image, {"tags": {}, "manifests": {}})
             img["manifests"][digest] = media_type
+            img.setdefault("uploaded", {}).setdefault(digest, int(self.now() * 1000))
             if not reference.startswith("sha256:"):
                 img["tags"][reference] = digest
         return digest
@@ -574,6 +575,52 @@ class State:
             return None
         content = self._blobs.read(digest)
         return None if content is None else (digest, img["manifests"][digest], content)
+
+    def listing(self, resource: str, image: str) -> dict | None:
+        """What AR's tags/list says of a name (`image` "" for the repository itself): its tags,
+        `child` (the next path segment of every image below it) and `manifest` (each manifest's
+        digest with its tags, media type, size in bytes and times, as go-containerregistry's
+        google.ManifestInfo reads them). None if the repository has neither the image nor any
+        image below it."""
+        repo = self.repositories.get(resource)
+        if repo is None:
+            return None
+        with self.lock:
+            prefix = f"{image}/" if image else ""
+            children = sorted(
+                {
+                    n[len(prefix) :].split("/")[0]
+                    for n in repo["images"]
+                    if n.startswith(prefix) and n != image
+                }
+            )
+            img = repo["images"].get(image) if image else None
+            if img is None and not children and image:
+                return None
+            manifests = {}
+            for digest, media_type in (img or {}).get("manifests", {}).items():
+                uploaded = (img.get("uploaded") or {}).get(digest, 0)
+                manifests[digest] = {
+                    "imageSizeBytes": str(self._image_size(digest)),
+                    "mediaType": media_type,
+                    "tag": sorted(t for t, d in img["tags"].items() if d == digest),
+                    "timeCreatedMs": str(uploaded),
+                    "timeUploadedMs": uploaded,
+                }
+            return {"tags": sorted((img or {}).get("tags", {})), "child": children, "manifest": manifests}
+
+    def _image_size(self, digest: str) -> int:
+        """The manifest's size plus the sizes of the blobs it names (UNCONFIRMED how AR counts)."""
+        content = self._blobs.read(digest) or b""
+        total = len(content)
+        try:
+            doc = json.loads(content)
+            for desc in [doc.get("config", {}), *doc.get("layers", [])]:
+                size = desc.get("size") if isinstance(desc, dict) else None
+                total += size if isinstance(size, int) else 0
+        except (ValueError, AttributeError, TypeError):
+            pass
+        return total
 
     def tags(self, resource: str, image: str) -> list[str] | None:
         repo = self.repositories.get(resource)
