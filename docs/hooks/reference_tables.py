@@ -1,6 +1,8 @@
-"""MkDocs hook: render reference tables from src/garauth/data, so no page holds a hand-copied fact.
+"""MkDocs hook: render reference tables from src/garauth/data and from the fake's records, so no
+page holds a hand-copied fact.
 
-A page asks for a table with a marker line on its own, e.g. `<!-- garauth:hosts-table -->`.
+A page asks for a table with a marker line on its own, e.g. `<!-- garauth:hosts-table -->`. The
+fake's fidelity tables come from garauth.fake.fidelity, its error table from garauth.fake.errors.
 """
 
 from __future__ import annotations
@@ -79,6 +81,68 @@ def limits_table() -> str:
 @_marker("location-count")
 def location_count() -> str:
     return str(len(data.locations()))
+
+
+def _tests_cell(tests: tuple[str, ...]) -> str:
+    """`a.py::x`, `::y`, `b.py::z`: a file is named once for the tests that follow it."""
+    out, previous = [], None
+    for ref in tests:
+        file, _, name = ref.partition("::")
+        out.append(f"`{ref}`" if file != previous else f"`::{name}`")
+        previous = file
+    return ", ".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@_marker("fidelity-tables")
+def fidelity_tables() -> str:
+    from garauth.fake import fidelity
+
+    parts = []
+    for section in fidelity.SECTIONS:
+        parts += [
+            f"### {section.title}",
+            "",
+            f"| Behaviour | {section.google_header} | The fake | Shown by |",
+            "|---|---|---|---|",
+        ]
+        for row in section.rows:
+            shown = _tests_cell(row.tests) or row.shown_by or "—"
+            parts.append(f"| {row.behaviour} | {row.google} | {row.fake} | {shown} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+@_marker("fake-errors")
+def fake_errors() -> str:
+    from garauth.fake import errors
+
+    titles = {
+        errors.REGISTRY: 'Docker registry API (`{"errors":[{"code","message"}]}`)',
+        errors.OAUTH: 'OAuth 2.0 token endpoint and STS (`{"error","error_description"}`)',
+        errors.GOOGLE_API: 'IAM credentials (`{"error":{"code","message","status"}}`)',
+    }
+    parts = []
+    for service, title in titles.items():
+        parts += [
+            f"#### {title}",
+            "",
+            "| Status | Code | Message | When | Source | Shown by |",
+            "|---|---|---|---|---|---|",
+        ]
+        for err in errors.ALL.values():
+            if err.service != service:
+                continue
+            source = err.source if err.confirmed else f"{err.source}: **UNCONFIRMED**"
+            parts.append(
+                f"| {err.status} | `{err.code}` | `{_cell(err.message)}` | {_cell(err.when)} | {_cell(source)} | "
+                f"{_tests_cell(err.tests) or '—'} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
 
 
 def on_page_markdown(markdown, page, config, files):

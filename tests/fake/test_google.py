@@ -87,7 +87,7 @@ def test_deleted_key_gets_invalid_jwt_signature(fake, client, gauth_request):
 
 def test_disabled_account_cannot_get_a_token(fake, gauth_request):
     fake.state.disable_account(demo.email("reader"))
-    with pytest.raises(exceptions.RefreshError, match=errors.ACCOUNT_NOT_FOUND[1]):
+    with pytest.raises(exceptions.RefreshError, match=errors.ACCOUNT_NOT_FOUND.message):
         sa_credentials(fake).refresh(gauth_request)
 
 
@@ -145,7 +145,7 @@ def test_long_v2_subject_exceeds_the_127_byte_limit(fake, tmp_path, gauth_reques
     token = circleci_token(fake, v2=True, vcs_origin="github.com/some-organisation/" + "a" * 60)
     with pytest.raises(REFUSED) as info:
         wif_credentials(fake, tmp_path, token).refresh(gauth_request)
-    assert errors.SUBJECT_TOO_LONG[1] in str(info.value)
+    assert errors.SUBJECT_TOO_LONG.message in str(info.value)
 
 
 def test_pool_written_with_the_project_id_is_refused(fake, tmp_path, gauth_request):
@@ -171,7 +171,10 @@ def test_unknown_provider_is_invalid_target(fake, client):
         },
     )
     assert r.status_code == 400
-    assert r.json() == {"error": errors.STS_NO_PROVIDER[0], "error_description": errors.STS_NO_PROVIDER[1]}
+    assert r.json() == {
+        "error": errors.STS_NO_PROVIDER.code,
+        "error_description": errors.STS_NO_PROVIDER.message,
+    }
 
 
 def test_token_for_another_audience_is_refused(fake, tmp_path, gauth_request):

@@ -133,14 +133,16 @@ class FakeGoogle:
         try:
             if app is None:
                 info["outcome"] = "unknown host"
-                await error_response(404, errors.host_unknown(host))(scope, receive_noted, send_logged)
+                await error_response(errors.HOST_UNKNOWN, host=host or "this host")(
+                    scope, receive_noted, send_logged
+                )
             else:
                 await app(scope, receive_noted, send_logged)
         except Exception as exc:  # a bug in the fake: one line, never the exception's text
             info.update(outcome="internal error", reason=type(exc).__name__)
             logger.error("the fake failed on %s %s: %s", scope["method"], scope["path"], type(exc).__name__)
             if status["code"] == 0:
-                await error_response(500, errors.INTERNAL, {"Connection": "close"})(
+                await error_response(errors.INTERNAL, {"Connection": "close"})(
                     scope, receive_noted, send_logged
                 )
         finally:

@@ -20,11 +20,10 @@ TOKEN_KINDS = ("access", "federated")
 
 
 class AuthFailure(Exception):
-    """A credential the registry refuses: HTTP status, (code, message), and a reason for the log."""
+    """A credential the registry refuses: the error to send, and a reason for the log."""
 
-    def __init__(self, status: int, error: tuple[str, str], reason: str) -> None:
+    def __init__(self, error: errors.FakeError, reason: str) -> None:
         super().__init__(reason)
-        self.status = status
         self.error = error
         self.reason = reason
 
@@ -37,10 +36,10 @@ def parse_basic(header: str) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):  # not base64, not ASCII, not UTF-8 once decoded
-        raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "malformed basic header") from None
+        raise AuthFailure(errors.NO_VALID_CREDENTIAL, "malformed basic header") from None
     username, sep, password = decoded.partition(":")  # split at the first colon: keys hold colons
     if not sep:
-        raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "basic header without colon")
+        raise AuthFailure(errors.NO_VALID_CREDENTIAL, "basic header without colon")
     return username, password
 
 
@@ -48,9 +47,9 @@ def _parse_key_json(text: str) -> dict:
     try:
         key = json.loads(text)
     except (ValueError, RecursionError):  # bad JSON, deep nesting, a number of over 4,300 digits
-        raise AuthFailure(401, errors.UNPARSEABLE_KEY, "key is not JSON") from None
+        raise AuthFailure(errors.UNPARSEABLE_KEY, "key is not JSON") from None
     if not isinstance(key, dict):
-        raise AuthFailure(401, errors.UNPARSEABLE_KEY, "key is not a JSON object")
+        raise AuthFailure(errors.UNPARSEABLE_KEY, "key is not a JSON object")
     return key
 
 
@@ -63,24 +62,24 @@ def principal_for_basic(state: State, username: str, password: str) -> Principal
     """The principal a Basic credential stands for, or raise AuthFailure."""
     accepted = data.username(username)
     if accepted is None:
-        raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "username not accepted")
+        raise AuthFailure(errors.NO_VALID_CREDENTIAL, "username not accepted")
     if accepted.password == "token":
         principal = state.token_principal(password, TOKEN_KINDS)
         if principal is None:
-            raise AuthFailure(401, errors.AUTHENTICATION_FAILED, "access token unknown, expired or revoked")
+            raise AuthFailure(errors.AUTHENTICATION_FAILED, "access token unknown, expired or revoked")
         return principal
     if accepted.password == "key_base64":
         compact = "".join(password.split())
         try:
             text = base64.b64decode(compact, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
-            raise AuthFailure(401, errors.UNPARSEABLE_KEY, "key is not base64") from None
+            raise AuthFailure(errors.UNPARSEABLE_KEY, "key is not base64") from None
         key = _parse_key_json(text)
     elif accepted.password == "key":
         key = _parse_key_json(password)
     else:  # a kind of password usernames.toml gained and this module does not know yet
-        raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "username not handled by the fake")
+        raise AuthFailure(errors.NO_VALID_CREDENTIAL, "username not handled by the fake")
     try:
         return state.check_key_file(key)
     except CredentialRefused as err:
-        raise AuthFailure(401, errors.AUTHENTICATION_FAILED, f"key refused: {err}") from None
+        raise AuthFailure(errors.AUTHENTICATION_FAILED, f"key refused: {err}") from None

@@ -24,8 +24,9 @@ _PATH = re.compile(r"^/v1/projects/-/serviceAccounts/(?P<sa>[^/:]+):generateAcce
 LIFETIME = re.compile(r"(\d{1,12})(?:\.\d{1,9})?s")
 
 
-def api_error(error: tuple[int, str, str]) -> Response:
-    return Response(errors.google_api_body(error), status_code=error[0], media_type="application/json")
+def api_error(error: errors.FakeError) -> Response:
+    """Google's API error shape for one of errors.py's records."""
+    return Response(error.body(), status_code=error.status, media_type="application/json")
 
 
 class IamCredentials:

@@ -25,8 +25,9 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 OLD_TOKEN_URIS = ("https://accounts.google.com/o/oauth2/token", "https://www.googleapis.com/oauth2/v4/token")
 
 
-def oauth_error(error: tuple[str, str], status: int = 400) -> Response:
-    return Response(errors.oauth_body(error), status_code=status, media_type="application/json")
+def oauth_error(error: errors.FakeError, **fields) -> Response:
+    """The OAuth-shaped answer for one of errors.py's records."""
+    return Response(error.body(**fields), status_code=error.status, media_type="application/json")
 
 
 class BadForm(Exception):
@@ -42,7 +43,7 @@ async def form(request: Request) -> dict[str, str]:
         body = (await bodies.read(request, bodies.FORM_LIMIT)).decode("utf-8", "replace")
     except bodies.BodyTooLarge:
         note(request, outcome="invalid_request", reason="form too large")
-        raise BadForm(oauth_error(errors.FORM_TOO_LARGE, 413)) from None
+        raise BadForm(oauth_error(errors.FORM_TOO_LARGE)) from None
     except (bodies.BadLength, bodies.ClientGone):
         note(request, outcome="invalid_request", reason="no readable body")
         raise BadForm(oauth_error(errors.INVALID_REQUEST)) from None
@@ -69,7 +70,7 @@ class OAuth:
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
         if request.url.path != "/token" or request.method != "POST":
-            response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
+            response = oauth_error(errors.OAUTH_NOT_FOUND)
         else:
             try:
                 response = self.token(await form(request), request)
@@ -80,8 +81,7 @@ class OAuth:
     def token(self, fields: dict[str, str], request: Request) -> Response:
         if fields.get("grant_type") != JWT_BEARER:
             note(request, outcome="unsupported_grant_type")
-            code, text = errors.UNSUPPORTED_GRANT
-            return oauth_error((code, text + fields.get("grant_type", "")))
+            return oauth_error(errors.UNSUPPORTED_GRANT, grant_type=fields.get("grant_type", ""))
         assertion = fields.get("assertion", "")
         try:
             header, payload, _, _ = split(assertion)

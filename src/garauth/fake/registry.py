@@ -109,10 +109,11 @@ def _repository_level(host: str, name: str) -> Target | None:
     return Target(parts[0], location, parts[1], "", name) if len(parts) == 2 else None
 
 
-def error_response(status: int, error: tuple[str, str], headers: dict | None = None) -> Response:
+def error_response(error: errors.FakeError, headers: dict | None = None, **fields) -> Response:
+    """The registry's answer for one of errors.py's records (`fields` fill in its message)."""
     return Response(
-        errors.registry_body(*error),
-        status_code=status,
+        error.body(**fields),
+        status_code=error.status,
         media_type="application/json",
         headers={**API_VERSION, **(headers or {})},
     )
@@ -149,7 +150,7 @@ class Registry:
             return self.download(request)
         m = _PATH.match(path)
         if not m:
-            return error_response(404, errors.PATH_UNKNOWN)
+            return error_response(errors.PATH_UNKNOWN)
         try:
             target = target_for(_host(request), m["name"])
         except NameInvalid:
@@ -161,7 +162,7 @@ class Registry:
             if level is not None:
                 return self.with_auth(request, level, "pull", self.tags_list)
             _note(request, outcome="NAME_INVALID")
-            return error_response(400, errors.NAME_INVALID)
+            return error_response(errors.NAME_INVALID)
         method = request.method
         if m["tags"]:
             return (
@@ -206,11 +207,11 @@ class Registry:
             token = header.split(" ", 1)[1].strip() if " " in header else ""
             principal = self.state.token_principal(token, ("registry", "access", "federated"))
             if principal is None:
-                raise AuthFailure(401, errors.NOT_AUTHENTICATED_SCOPED, "bearer token unknown or expired")
+                raise AuthFailure(errors.NOT_AUTHENTICATED_SCOPED, "bearer token unknown or expired")
             return principal
         basic = parse_basic(header)
         if basic is None:
-            raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "unsupported authorization scheme")
+            raise AuthFailure(errors.NO_VALID_CREDENTIAL, "unsupported authorization scheme")
         _note(request, username=basic[0] if safe_username(basic[0]) else "(other)")
         return principal_for_basic(self.state, *basic)
 
@@ -230,17 +231,17 @@ class Registry:
         try:
             principal = self.principal(request)
         except AuthFailure as fail:
-            _note(request, outcome=fail.error[0], reason=fail.reason)
-            return error_response(fail.status, fail.error, self.challenge(request, target, actions)), None
+            _note(request, outcome=fail.error.code, reason=fail.reason)
+            return error_response(fail.error, self.challenge(request, target, actions)), None
         _note(request, principal=str(principal))
         for permission in ACTION_PERMISSIONS[action]:
             if not self._allowed(principal, permission, target):
                 if principal.anonymous:
                     _note(request, outcome="UNAUTHORIZED")
                     challenge = self.challenge(request, target, actions)
-                    return error_response(401, errors.NOT_AUTHENTICATED_SCOPED, challenge), None
+                    return error_response(errors.NOT_AUTHENTICATED_SCOPED, challenge), None
                 _note(request, outcome="DENIED")
-                return error_response(403, errors.denied(permission, target.resource)), None
+                return error_response(errors.DENIED, permission=permission, resource=target.resource), None
         return None, principal
 
     def with_auth(self, request: Request, target: Target, action: str, handler) -> Response:
@@ -258,17 +259,17 @@ class Registry:
         try:
             principal = self.principal(request)
         except AuthFailure as fail:
-            _note(request, outcome=fail.error[0], reason=fail.reason)
-            return error_response(fail.status, fail.error, self.challenge(request))
+            _note(request, outcome=fail.error.code, reason=fail.reason)
+            return error_response(fail.error, self.challenge(request))
         if principal.anonymous:
             _note(request, outcome="UNAUTHORIZED")
-            return error_response(401, errors.NOT_AUTHENTICATED, self.challenge(request))
+            return error_response(errors.NOT_AUTHENTICATED, self.challenge(request))
         _note(request, principal=str(principal))
         return Response(b"{}", media_type="application/json", headers=API_VERSION)
 
     def token(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
-            return error_response(405, errors.UNSUPPORTED)  # UNCONFIRMED (§1.3 simulator)
+            return error_response(errors.UNSUPPORTED)  # UNCONFIRMED (§1.3 simulator)
         _note(
             request,
             service=request.query_params.get("service", ""),
@@ -277,11 +278,11 @@ class Registry:
         header = request.headers.get("authorization", "")
         try:
             if header.lower().startswith("bearer"):
-                raise AuthFailure(401, errors.NO_VALID_CREDENTIAL, "bearer sent to the token endpoint")
+                raise AuthFailure(errors.NO_VALID_CREDENTIAL, "bearer sent to the token endpoint")
             principal = self.principal(request)
         except AuthFailure as fail:
-            _note(request, outcome=fail.error[0], reason=fail.reason)
-            return error_response(fail.status, fail.error)
+            _note(request, outcome=fail.error.code, reason=fail.reason)
+            return error_response(fail.error)
         _note(request, principal=str(principal))
         host = _host(request)
         scopes = [s for raw in request.query_params.getlist("scope") for s in raw.split(" ") if s]
@@ -304,7 +305,7 @@ class Registry:
                     or not self._allowed(principal, errors.DOWNLOAD, target)
                 ):
                     _note(request, outcome="NAME_INVALID")
-                    return error_response(400, errors.NAME_INVALID)
+                    return error_response(errors.NAME_INVALID)
             for action in wanted:
                 permission = ACTION_PERMISSIONS[action][0]
                 if self._allowed(principal, permission, target):
@@ -315,12 +316,14 @@ class Registry:
                     break
                 _note(request, outcome="DENIED")
                 if principal.anonymous:
-                    return error_response(403, errors.denied_unauthenticated(permission, target.resource))
-                return error_response(403, errors.denied(permission, target.resource))
+                    return error_response(
+                        errors.DENIED_UNAUTHENTICATED, permission=permission, resource=target.resource
+                    )
+                return error_response(errors.DENIED, permission=permission, resource=target.resource)
             first = False
         if principal.anonymous and not scopes:
             _note(request, outcome="UNAUTHORIZED")
-            return error_response(401, errors.NO_VALID_CREDENTIAL)
+            return error_response(errors.NO_VALID_CREDENTIAL)
         token, expiry = self.state.issue_token(principal, "registry", REGISTRY_TOKEN_LIFETIME)
         lifetime = max(0, round(expiry - self.state.now()))
         issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.state.now()))
@@ -334,7 +337,7 @@ class Registry:
         found = self.state.get_manifest(target.resource, target.image, reference)
         if found is None:
             _note(request, outcome="MANIFEST_UNKNOWN")
-            return error_response(404, errors.manifest_unknown(reference))
+            return error_response(errors.MANIFEST_UNKNOWN, reference=reference)
         digest, media_type, content = found
         refused, found = self._negotiate(request, target, reference, found)
         if refused:
@@ -363,16 +366,16 @@ class Registry:
             return None, found
         if media_type == OCI_MANIFEST:
             _note(request, outcome="MANIFEST_UNKNOWN", reason="OCI manifest not accepted")
-            return error_response(404, errors.OCI_MANIFEST_NOT_ACCEPTED), None
+            return error_response(errors.OCI_MANIFEST_NOT_ACCEPTED), None
         if media_type == OCI_INDEX:
             _note(request, outcome="MANIFEST_UNKNOWN", reason="OCI index not accepted")
-            return error_response(404, errors.OCI_INDEX_NOT_ACCEPTED), None
+            return error_response(errors.OCI_INDEX_NOT_ACCEPTED), None
         if media_type == DOCKER_LIST and not reference.startswith("sha256:"):
             child = _platform_child(content)
             rewritten = child and self.state.get_manifest(target.resource, target.image, child)
             if not rewritten:
                 _note(request, outcome="MANIFEST_UNKNOWN", reason="no linux/amd64 image")
-                return error_response(404, errors.no_platform_image(digest)), None
+                return error_response(errors.NO_PLATFORM_IMAGE, digest=digest), None
             return None, rewritten
         return None, found  # Docker schema 2 manifests are served whatever the Accept header
 
@@ -382,7 +385,7 @@ class Registry:
         except bodies.BodyTooLarge:
             # Distribution answers 400 MANIFEST_INVALID past its 4 MiB cap; AR's limit: UNCONFIRMED.
             _note(request, outcome="MANIFEST_INVALID", reason="manifest too large")
-            return error_response(400, errors.MANIFEST_INVALID)
+            return error_response(errors.MANIFEST_INVALID)
         except (bodies.BadLength, bodies.ClientGone) as err:
             return _body_failed(request, err)
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -390,19 +393,19 @@ class Registry:
             manifest = manifests.parse(body, content_type)
         except manifests.ManifestInvalid as err:
             _note(request, outcome="MANIFEST_INVALID", reason=str(err))
-            return error_response(400, errors.MANIFEST_INVALID)
+            return error_response(errors.MANIFEST_INVALID)
         if reference.startswith("sha256:") and reference != digest_of(body):
             _note(request, outcome="DIGEST_INVALID")
-            return error_response(400, errors.DIGEST_INVALID)
+            return error_response(errors.DIGEST_INVALID)
         if not reference.startswith("sha256:") and not _TAG.fullmatch(reference):
             _note(request, outcome="TAG_INVALID")
-            return error_response(400, errors.TAG_INVALID)
+            return error_response(errors.TAG_INVALID)
         missing = [
             d for d in manifest.children if self.state.get_manifest(target.resource, target.image, d) is None
         ] + [d for d in manifest.blobs if not self.state.has_blob(target.resource, d)]
         if missing:
             _note(request, outcome="MANIFEST_BLOB_UNKNOWN")
-            return error_response(400, errors.MANIFEST_BLOB_UNKNOWN)
+            return error_response(errors.MANIFEST_BLOB_UNKNOWN)
         digest = self.state.put_manifest(target.resource, target.image, reference, body, manifest.media_type)
         _note(request, outcome="pushed", digest=digest)
         return Response(
@@ -421,7 +424,7 @@ class Registry:
         size = self.state.blob_size(target.resource, digest)
         if size is None:
             _note(request, outcome="BLOB_UNKNOWN")
-            return error_response(404, errors.BLOB_UNKNOWN)
+            return error_response(errors.BLOB_UNKNOWN)
         if request.method == "GET":
             _note(request, outcome="redirect", digest=digest)
             location = self.download_path(target, digest)
@@ -464,7 +467,7 @@ class Registry:
         size = self.state.blob_size(resource, digest) if good else None
         if size is None:
             _note(request, outcome="DENIED", reason="download URL not valid")
-            return error_response(403, errors.DOWNLOAD_URL_INVALID)
+            return error_response(errors.DOWNLOAD_URL_INVALID)
         headers = {"Accept-Ranges": "bytes", "ETag": f'"{digest}"'}
         start, end, status = 0, size - 1, 200
         rng = request.headers.get("range")
@@ -498,7 +501,7 @@ class Registry:
         digest = request.query_params.get("digest")
         if digest and not _DIGEST.fullmatch(digest):
             _note(request, outcome="DIGEST_INVALID")
-            return error_response(400, errors.DIGEST_INVALID)
+            return error_response(errors.DIGEST_INVALID)
         session = self._new_session(target)
         failed = await self._receive(request, session)
         if failed:
@@ -513,7 +516,7 @@ class Registry:
         session = self.uploads.get(upload_id)
         if session is None or session.resource != target.resource:
             _note(request, outcome="BLOB_UPLOAD_UNKNOWN")
-            return error_response(404, errors.BLOB_UPLOAD_UNKNOWN)
+            return error_response(errors.BLOB_UPLOAD_UNKNOWN)
         session.touched = time.monotonic()
         if request.method == "DELETE":
             self._drop_session(upload_id)
@@ -525,7 +528,7 @@ class Registry:
             m = re.fullmatch(r"(?:bytes[ =])?(\d{1,19})-(\d{1,19})", content_range.strip())
             if not m or int(m[1]) != session.upload.size or int(m[2]) < int(m[1]):
                 _note(request, outcome="BLOB_UPLOAD_INVALID", reason="content range")
-                return error_response(416, errors.RANGE_INVALID)
+                return error_response(errors.RANGE_INVALID)
         failed = await self._receive(request, session)
         if failed:
             self._drop_session(upload_id)
@@ -540,7 +543,7 @@ class Registry:
             await bodies.stream(request, bodies.BLOB_LIMIT - session.upload.size, session.upload.write)
         except bodies.BodyTooLarge:
             _note(request, outcome="SIZE_INVALID", reason="blob too large")
-            return error_response(413, errors.BLOB_TOO_LARGE)
+            return error_response(errors.BLOB_TOO_LARGE)
         except (bodies.BadLength, bodies.ClientGone) as err:
             return _body_failed(request, err)
         return None
@@ -550,7 +553,7 @@ class Registry:
         if not _DIGEST.fullmatch(digest) or session.upload.digest != digest:
             session.upload.close()
             _note(request, outcome="DIGEST_INVALID")
-            return error_response(400, errors.DIGEST_INVALID)
+            return error_response(errors.DIGEST_INVALID)
         self.state.put_upload(target.resource, session.upload)
         _note(request, outcome="pushed", digest=digest)
         return _blob_created(target, digest)
@@ -581,7 +584,7 @@ class Registry:
         listing = self.state.listing(target.resource, target.image)
         if listing is None:
             _note(request, outcome="NAME_UNKNOWN")
-            return error_response(404, errors.NAME_UNKNOWN)
+            return error_response(errors.NAME_UNKNOWN)
         tags = listing["tags"]
         n = request.query_params.get("n")
         limit = None
@@ -590,7 +593,7 @@ class Registry:
             # an empty list without a Link; AR's answers: UNCONFIRMED.
             if not n.isascii() or not n.isdigit() or len(n) > 18:
                 _note(request, outcome="PAGINATION_NUMBER_INVALID")
-                return error_response(400, errors.PAGINATION_NUMBER_INVALID)
+                return error_response(errors.PAGINATION_NUMBER_INVALID)
             limit = int(n)
         last = request.query_params.get("last")
         if last:
@@ -675,7 +678,7 @@ class BlobResponse:
 
 
 def _unsupported() -> Response:
-    return error_response(405, errors.UNSUPPORTED)
+    return error_response(errors.UNSUPPORTED)
 
 
 def _blob_created(target: Target, digest: str) -> Response:
@@ -747,7 +750,7 @@ def _body_failed(request: Request, err: Exception) -> Response:
         _note(request, outcome="client went away", reason="while sending the body")
         return Response(b"", status_code=400)  # nobody is there to read it
     _note(request, outcome="BAD_REQUEST", reason="Content-Length is not a number")
-    return error_response(400, errors.BAD_CONTENT_LENGTH)
+    return error_response(errors.BAD_CONTENT_LENGTH)
 
 
 __all__ = ["Registry", "target_for", "OCI_INDEX", "DOCKER_LIST"]

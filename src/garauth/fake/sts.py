@@ -40,7 +40,7 @@ class Sts:
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
         if request.url.path != "/v1/token" or request.method != "POST":
-            response = oauth_error(errors.OAUTH_NOT_FOUND, 404)
+            response = oauth_error(errors.OAUTH_NOT_FOUND)
         else:
             try:
                 response = self.exchange(await form(request), request)
@@ -49,13 +49,12 @@ class Sts:
         await response(scope, receive, send)
 
     def exchange(self, fields: dict[str, str], request: Request) -> Response:
-        def refuse(error: tuple[str, str], reason: str, status: int = 400) -> Response:
-            note(request, outcome=error[0], reason=reason)
-            return oauth_error(error, status)
+        def refuse(error: errors.FakeError, reason: str, **fields) -> Response:
+            note(request, outcome=error.code, reason=reason)
+            return oauth_error(error, **fields)
 
         if fields.get("grant_type") != TOKEN_EXCHANGE:
-            code, text = errors.UNSUPPORTED_GRANT
-            return refuse((code, text + fields.get("grant_type", "")), "grant type")
+            return refuse(errors.UNSUPPORTED_GRANT, "grant type", grant_type=fields.get("grant_type", ""))
         if fields.get("subject_token_type") not in SUBJECT_TYPES:
             return refuse(errors.INVALID_REQUEST, "subject token type")
         audience = fields.get("audience", "")
@@ -73,7 +72,7 @@ class Sts:
         except BadJwt:
             return refuse(errors.STS_BAD_TOKEN, "subject token is not a JWT")
         if claims.get("iss") != provider["issuer"]:
-            return refuse(errors.sts_wrong_issuer(str(claims.get("iss"))), "issuer")
+            return refuse(errors.STS_WRONG_ISSUER, "issuer", issuer=str(claims.get("iss")))
         if not self._issuer_signed(subject_token, provider["issuer"]):
             return refuse(errors.STS_BAD_TOKEN, "signature")
         exp = claims.get("exp")
@@ -83,7 +82,7 @@ class Sts:
         token_aud = claims.get("aud")
         token_auds = token_aud if isinstance(token_aud, list) else [token_aud]
         if not set(map(str, token_auds)).intersection(allowed):
-            return refuse(errors.sts_wrong_audience(",".join(map(str, token_auds))), "audience")
+            return refuse(errors.STS_WRONG_AUDIENCE, "audience", audience=",".join(map(str, token_auds)))
         try:
             attributes = cel.map_attributes(provider["attribute_mapping"], claims)
         except cel.CelError as err:
