@@ -23,11 +23,22 @@ MB = 1_000_000
 IMAGE = "us-central1-docker.pkg.dev/demo-project/demo-repo/hello:1.0"
 
 
+class _Lines(list):
+    """Lines that keep count of their total length (a running sum, not a sum per line)."""
+
+    length = 0
+
+    def add(self, *lines: str) -> None:
+        self.extend(lines)
+        self.length += sum(len(line) + 1 for line in lines)
+
+
 def jobs(size: int) -> str:
     """Many small jobs, each with an image and a credential: the common large config."""
-    out, i = ["version: 2.1", "jobs:"], 0
-    while sum(map(len, out)) < size:
-        out += [
+    out, i = _Lines(), 0
+    out.add("version: 2.1", "jobs:")
+    while out.length < size:
+        out.add(
             f"  job{i}:",
             "    docker:",
             f"      - image: {IMAGE}",
@@ -37,16 +48,17 @@ def jobs(size: int) -> str:
             "    steps:",
             "      - checkout",
             f"      - run: make test TARGET=t{i}",
-        ]
+        )
         i += 1
     return "\n".join(out) + "\n"
 
 
 def long_steps(size: int) -> str:
     """Few jobs with long run scripts (lines of 5,000 characters)."""
-    out = ["version: 2.1", "jobs:", "  build:", "    docker:", f"      - image: {IMAGE}", "    steps:"]
-    while sum(map(len, out)) < size:
-        out.append("      - run: echo " + "x" * 5000)
+    out = _Lines()
+    out.add("version: 2.1", "jobs:", "  build:", "    docker:", f"      - image: {IMAGE}", "    steps:")
+    while out.length < size:
+        out.add("      - run: echo " + "x" * 5000)
     return "\n".join(out) + "\n"
 
 
@@ -58,25 +70,27 @@ def flat_list(size: int) -> str:
 
 def comments(size: int) -> str:
     """Comment lines of 50,000 characters (below the line limit)."""
-    out = ["version: 2.1"]
-    while sum(map(len, out)) < size:
-        out.append("# " + "c" * 50_000)
+    out = _Lines()
+    out.add("version: 2.1")
+    while out.length < size:
+        out.add("# " + "c" * 50_000)
     return "\n".join(out) + "\n"
 
 
 def aliases(size: int) -> str:
     """Jobs that share their docker block through an anchor, as large configs often do."""
-    out = [
+    out = _Lines()
+    out.add(
         "version: 2.1",
         "x:",
         "  d: &d",
         f"    - image: {IMAGE}",
         "      auth: {username: _json_key, password: $GCLOUD_SERVICE_KEY}",
         "jobs:",
-    ]
+    )
     i = 0
-    while sum(map(len, out)) < size:
-        out += [f"  job{i}:", "    docker: *d", "    steps: [checkout]"]
+    while out.length < size:
+        out.add(f"  job{i}:", "    docker: *d", "    steps: [checkout]")
         i += 1
     return "\n".join(out) + "\n"
 

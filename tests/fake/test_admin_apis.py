@@ -53,6 +53,12 @@ def test_unknown_token_is_401_invalid_credentials(client):
     assert r.json()["error"]["message"].startswith("Request had invalid authentication credentials.")
 
 
+def test_a_body_over_the_cap_is_413_before_it_is_read(client, owner):
+    big = b'{"accountId": "x", "pad": "' + b"x" * (65 * 1024) + b'"}'
+    r = client.post(f"{IAM}/projects/{demo.PROJECT}/serviceAccounts", headers=owner, content=big)
+    assert error_of(r) == (413, "INVALID_ARGUMENT", "The request body is larger than 65536 bytes.")
+
+
 def test_a_path_the_fake_does_not_serve_is_404(client, owner):
     r = client.get(f"{IAM}/roles", headers=owner)
     assert error_of(r)[:2] == (404, "NOT_FOUND")

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
+from garauth.fake import bodies
 from garauth.fake.oauth import note
 from garauth.fake.state import Conflict, Principal, State
 
@@ -95,6 +96,10 @@ CREDENTIAL_INVALID = ErrorText(
 NOT_FOUND = ErrorText(404, "NOT_FOUND", "Requested entity was not found.", _ERRORS_PAGE, False)
 UNKNOWN_PATH = ErrorText(404, "NOT_FOUND", "The fake does not serve {method} {path}.", "", False)
 BAD_JSON = ErrorText(400, "INVALID_ARGUMENT", "Invalid JSON payload received. {detail}", _ERRORS_PAGE, False)
+# The admin APIs' bodies are small JSON objects; a larger one is refused before it is read whole.
+BODY_TOO_LARGE = ErrorText(
+    413, "INVALID_ARGUMENT", "The request body is larger than {limit} bytes.", "", False
+)
 INVALID = ErrorText(400, "INVALID_ARGUMENT", "{detail}", _ERRORS_PAGE, False)
 ALREADY_EXISTS = ErrorText(409, "ALREADY_EXISTS", "{detail}", _ERRORS_PAGE, False)
 # The etag rule is on https://cloud.google.com/iam/docs/reference/rest/v1/Policy (409, ABORTED);
@@ -196,7 +201,10 @@ class Service:
         else:
             raise UNKNOWN_PATH(method=request.method, path=path)
         caller = self.caller(request)
-        raw = await request.body()
+        try:
+            raw = await bodies.read(request, bodies.JSON_LIMIT)
+        except (bodies.BodyTooLarge, bodies.BadLength):
+            raise BODY_TOO_LARGE(limit=bodies.JSON_LIMIT) from None
         try:
             body = json.loads(raw) if raw.strip() else {}
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
