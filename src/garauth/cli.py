@@ -10,7 +10,9 @@ the input). Set GARAUTH_DEBUG=1 to see the traceback. Add a command by adding a 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -20,11 +22,11 @@ from garauth.boundary import fmt, own
 from garauth.errors import UserError
 
 COMMANDS = {
-    "check": "garauth.commands.check",  # the mistakes this guide documents, in CI configs and key files
-    "pulls": "garauth.commands.pulls",  # what a CI config will pull, and with which credential
-    "key": "garauth.commands.key",  # check, encode or generate service-account keys
-    "fake-registry": "garauth.fake.server",  # run the fake Artifact Registry
-    "sandbox": "garauth.sandbox",  # run a command where the real hostnames reach the fake
+    "check": "garauth.commands.check",
+    "pulls": "garauth.commands.pulls",
+    "key": "garauth.commands.key",
+    "fake-registry": "garauth.fake.server",
+    "sandbox": "garauth.sandbox",
 }
 
 
@@ -37,11 +39,24 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _first_line(modname: str) -> str:
+    """A command's one-line help: the first line of its module's docstring, read without
+    importing the module (the fake and the sandbox pull in a web server)."""
+    spec = importlib.util.find_spec(modname)
+    source = spec.loader.get_source(modname) if spec and spec.loader else ""  # type: ignore[union-attr]
+    doc = ast.get_docstring(ast.parse(source or "")) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported (all of them when command is None)."""
     parser = _Parser(prog="garauth", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"garauth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
+        if command is not None and name != command:
+            sub.add_parser(name, help=_first_line(modname))
+            continue
         module = importlib.import_module(modname)
         doc = (module.__doc__ or "").strip()
         p = sub.add_parser(
@@ -56,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    chosen = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

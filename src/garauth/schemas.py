@@ -12,10 +12,11 @@ key or an orb reference says what is wrong without repeating what was written.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -47,10 +48,17 @@ class SchemaError:
 
 @cache
 def _validator(name: str) -> Any:
-    text = (
-        resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(BUILTIN[name]).read_text("utf-8")
-    )
-    return jsonschema_rs.validator_for(json.loads(text))
+    return jsonschema_rs.validator_for(json.loads(schema_path(name).read_text("utf-8")))
+
+
+def schema_path(name: str) -> Path:
+    """The vendored schema file, found without importing check-jsonschema (its package imports
+    its whole command line, which costs more than a check of a small file)."""
+    spec = importlib.util.find_spec("check_jsonschema")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("check-jsonschema is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    return root / "builtin_schemas" / "vendor" / BUILTIN[name]
 
 
 def json_path(parts: list[Any]) -> Safe:
