@@ -143,7 +143,7 @@ def _check_file(path: str, args: argparse.Namespace, outcome: Outcome) -> None:
         return
     if fmt_name is None:
         outcome.skipped.append(
-            (name, own("not a format garauth reads (CircleCI config, service-account key file)"))
+            (name, own("not a format garauth reads (see garauth check --help for the ones it does)"))
         )
         return
     outcome.checked.append((name, fmt_name))
