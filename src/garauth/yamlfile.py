@@ -218,6 +218,7 @@ class _Builder:
         map_end, seq_end = ev.MappingEndEvent, ev.SequenceEndEvent
         plain_first = _PLAIN_STRING_FIRST
         max_values = self.max_values
+        no_key = _NO_KEY
         while True:
             event = get()
             kind = type(event)
@@ -292,8 +293,20 @@ class _Builder:
             if type(node) is YamlSeq:
                 node.append(value)
                 node.item_pos.append(pos)
+            elif frame.pending_key is no_key:
+                if type(value) is str and value != "<<":  # the common key: a plain string
+                    frame.pending_key = value
+                    frame.key_pos = pos
+                else:
+                    self._add(frame, value, size, pos)
             else:
-                self._add(frame, value, size, pos)
+                key = frame.pending_key
+                if key is _MERGE or key in node:
+                    self._add(frame, value, size, pos)
+                else:
+                    frame.pending_key = no_key
+                    node[key] = value
+                    node.where[key] = frame.key_pos + pos
 
     def _start(self, stack: list[_Frame], is_map: bool, event: Any, pos: tuple[int, int]) -> None:
         tag = event.tag
