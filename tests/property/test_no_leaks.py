@@ -4,7 +4,7 @@ print neither the secret nor any 20-character piece of it, in any output format.
 
 Examples hypothesis finds that fail are kept in tests/property/regressions/ and run every time
 (test_regressions). The number of examples per test is set by GARAUTH_PROPERTY_EXAMPLES
-(default 100); CI runs the default, derandomized, so a run is repeatable.
+(default 50); CI runs the default, derandomized, so a run is repeatable.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from planted import Secret, key_secrets, leaks, password, secrets
 
 from garauth.cli import main
 
-EXAMPLES = int(os.environ.get("GARAUTH_PROPERTY_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("GARAUTH_PROPERTY_EXAMPLES", "50"))
 REGRESSIONS = Path(__file__).parent / "regressions"
 PROFILE = settings(
     max_examples=EXAMPLES,
