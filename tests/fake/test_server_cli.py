@@ -197,3 +197,20 @@ def test_unusable_workdir_is_one_line_not_a_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "cannot prepare the workdir" in proc.stderr
+
+
+def test_a_sigterm_right_after_the_ready_line_still_stops_cleanly(tmp_path):
+    """The signal arrives before uvicorn installs its handlers (here: sent from the ready line's
+    own callback): the fake stops with status 0 and its state saved, instead of dying of it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, sys\n"
+        "from garauth.fake.server import serve\n"
+        "announce = lambda url, paths: os.kill(os.getpid(), signal.SIGTERM)\n"
+        f"sys.exit(serve({str(tmp_path / 'w')!r}, '127.0.0.1', 0, announce=announce))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "w" / "state.json").is_file()

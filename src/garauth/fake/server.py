@@ -382,6 +382,22 @@ def _QuietServer(config):
     return _quiet_server_class()(config)
 
 
+def _stop_early_on_signals(server) -> None:
+    """A SIGTERM or SIGINT that comes after the ready line but before uvicorn installs its own
+    handlers stops the server cleanly too (the state is saved), instead of killing the process."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(_sig, _frame):
+        server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
 def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, announce=None) -> int:
     """Prepare the workdir, listen, call announce(url) once listening, serve until a signal.
 
@@ -399,6 +415,7 @@ def serve(workdir: str | Path, host: str = "127.0.0.1", port: int = 8443, *, ann
     bound_port = sock.getsockname()[1]
     url = f"https://{host if ':' not in host else f'[{host}]'}:{bound_port}"
     server = make_server(app, paths.server_pem)
+    _stop_early_on_signals(server)
     if announce:
         announce(url, paths)
     try:
