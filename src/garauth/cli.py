@@ -26,7 +26,7 @@ COMMANDS = {
     "pulls": "garauth.commands.pulls",
     "key": "garauth.commands.key",
     "fake-registry": "garauth.fake.server",
-    "sandbox": "garauth.sandbox",
+    "sandbox": "garauth.commands.sandbox",
 }
 
 
