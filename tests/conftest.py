@@ -1,36 +1,37 @@
-"""Session-wide checks.
+"""Session-wide set-up: the test kit (tests/kit) is importable as `kit` and its fixtures are
+loaded everywhere.
 
 With GARAUTH_REQUIRE_SANDBOX=1 (set by .ci/run), the real-client tests may not be skipped: if
-the sandbox cannot run or a client is missing (Google's gcloud included), the run stops at once
-with the reason, instead of passing with the guide's central promise untested.
+the sandbox cannot run, or a client or engine is missing (Google's gcloud included), the run
+stops at once with the reason, instead of passing with the guide's central promise untested.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-from garauth import sandbox
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CLIENTS = ("skopeo", "podman", "docker", "curl")
+pytest_plugins = ["kit.fixtures"]
+
 # Google's CLI: the guide's gcloud scripts must run with it in CI, not only with the stand-in.
 GCLOUD_CLIENTS = ("gcloud", "docker-credential-gcloud")
 GCLOUD_INSTALL = "https://cloud.google.com/sdk/docs/install#deb"
 
 
 def pytest_sessionstart(session):
-    if os.environ.get("GARAUTH_REQUIRE_SANDBOX") != "1":
+    from kit import availability
+
+    if not availability.REQUIRED:
         return
-    ok, why = sandbox.available()
-    if not ok:
-        pytest.exit(f"GARAUTH_REQUIRE_SANDBOX=1 but garauth sandbox cannot run here: {why}", returncode=1)
-    missing = [c for c in CLIENTS if shutil.which(c) is None]
+    missing = availability.missing()
     if missing:
-        pytest.exit(
-            f"GARAUTH_REQUIRE_SANDBOX=1 but these clients are missing: {', '.join(missing)}", returncode=1
-        )
+        pytest.exit(f"GARAUTH_REQUIRE_SANDBOX=1 but: {'; '.join(missing)}", returncode=1)
     missing = [c for c in GCLOUD_CLIENTS if shutil.which(c) is None]
     if missing:
         pytest.exit(

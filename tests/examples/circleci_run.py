@@ -107,7 +107,7 @@ def pull(
     bound = variables(workdir) if bound is None else bound
     cred = spec.credential
     env = {"GA_IMAGE": spec.image_text, "GA_HOST": spec.image_text.split("/")[0], "PY": sys.executable,
-           "WIF_TOKEN": str(HERE / "wif_token.py")}  # fmt: skip
+           "WIF_TOKEN": str(HERE.parent / "kit" / "inside" / "wif_token.py")}  # fmt: skip
     script = _PULL
     if cred.kind == "basic":
         env.update(_basic_env(cred, bound))

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from stored_output import compare
+
+from kit.outputs import compare
 
 CIRCLECI = Path(__file__).resolve().parents[2] / "examples" / "circleci"
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 from circleci_run import CIRCLECI, pull, token_request, variables
-from stored_output import compare
 
 from garauth import sandbox
 from garauth.fake import demo, server
 from garauth.fake.state import State
 from garauth.readers import circleci
 from garauth.readers.circleci import IMPLICIT_GCP_VARIABLES
+from kit.outputs import compare
 
 AVAILABLE, WHY_NOT = sandbox.available()
 pytestmark = [

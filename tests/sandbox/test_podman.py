@@ -8,7 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from sandboxkit import HOST, IMAGE, KINDS, demo_manifest_digest, describe, needs, needs_sandbox, password, sh
+
+from kit.availability import needs, needs_sandbox
+from kit.outputs import describe
+from kit.workdir import HOST, IMAGE, KINDS, password
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox, needs["podman"]]
 
@@ -31,19 +34,18 @@ def _digest_line(image: str) -> str:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_pull_with_creds(workdir, kind):
-    proc = sh(
-        workdir, f'{password(kind)}; podman pull -q --creds "{kind}:$PASS" {IMAGE}; {_digest_line(IMAGE)}'
+    proc = workdir.sh(
+        f'{password(kind)}; podman pull -q --creds "{kind}:$PASS" {IMAGE}; {_digest_line(IMAGE)}'
     )
     assert proc.returncode == 0, describe(proc)
     image_id, digest = proc.stdout.split()
-    assert digest == demo_manifest_digest(workdir)
-    assert (workdir / "containers" / "storage" / "vfs-images" / image_id).is_dir()
+    assert digest == workdir.manifest_digest()
+    assert (workdir.path / "containers" / "storage" / "vfs-images" / image_id).is_dir()
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_login_then_pull(workdir, kind):
-    proc = sh(
-        workdir,
+    proc = workdir.sh(
         f"""{password(kind)}
         printf %s "$PASS" | podman login -u {kind} --password-stdin {HOST}
         podman pull -q {IMAGE} >/dev/null
@@ -51,8 +53,8 @@ def test_login_then_pull(workdir, kind):
     )
     assert proc.returncode == 0, describe(proc)
     assert proc.stdout.splitlines()[0] == "Login Succeeded!"
-    assert proc.stdout.splitlines()[-1] == demo_manifest_digest(workdir)
-    auths = json.loads((workdir / "run" / "containers" / "auth.json").read_text())["auths"]
+    assert proc.stdout.splitlines()[-1] == workdir.manifest_digest()
+    auths = json.loads((workdir.path / "run" / "containers" / "auth.json").read_text())["auths"]
     assert list(auths) == [HOST]  # stored under the bare host, as podman login writes it
 
 
@@ -66,8 +68,7 @@ def _snapshot() -> dict[str, set[str]]:
 
 def test_nothing_written_outside_the_workdir(workdir):
     before = _snapshot()
-    proc = sh(
-        workdir,
+    proc = workdir.sh(
         f"""{password("_json_key")}
         printf %s "$PASS" | podman login -u _json_key --password-stdin {HOST} >/dev/null
         podman pull -q {IMAGE} >/dev/null

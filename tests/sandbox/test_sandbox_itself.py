@@ -10,11 +10,30 @@ import time
 from pathlib import Path
 
 import pytest
-from sandboxkit import describe, needs, needs_sandbox, sh
 
 from garauth import data, sandbox
+from kit import live
+from kit.availability import needs, needs_sandbox
+from kit.outputs import describe
+from kit.workdir import copy_seed
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    """A seeded workdir for this module's tests that only read it."""
+    return copy_seed(live.seed(), tmp_path_factory.mktemp("shared") / "w")
+
+
+@pytest.fixture
+def workdir(workdir) -> Path:
+    """This test's seeded workdir, as a path: these tests start sandboxes of their own on it."""
+    return workdir.path
+
+
+def sh(workdir: Path, script: str) -> subprocess.CompletedProcess:
+    return sandbox.run(["sh", "-ec", script], workdir, env={"PY": sys.executable})
 
 
 def _fakes_for(workdir: Path) -> list[int]:

@@ -1,57 +1,62 @@
 """skopeo inspect and copy (pull to dir:, push as the writer) with every credential kind, against
-the real hostnames in `garauth sandbox`, TLS verified against the fake's CA."""
+the real hostnames in the sandbox, TLS verified against the fake's CA."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import pytest
-from sandboxkit import (
-    IMAGE,
-    KINDS,
-    REPO_PATH,
-    RESOURCE,
-    check_dir_image,
-    client_lines,
-    demo_manifest_digest,
-    describe,
-    needs,
-    needs_sandbox,
-    password,
-    sh,
-)
 
-from garauth.fake.state import State
+from kit.availability import needs, needs_sandbox
+from kit.outputs import client_lines, describe
+from kit.workdir import IMAGE, KINDS, REPO_PATH, RESOURCE, password
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox, needs["skopeo"]]
 
 
+def sha256_file(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_dir_image(out: Path, manifest_digest: str | None = None) -> None:
+    """A `dir:` copy is complete: every blob the manifest names is there with the right digest."""
+    manifest = (out / "manifest.json").read_bytes()
+    if manifest_digest:
+        assert "sha256:" + hashlib.sha256(manifest).hexdigest() == manifest_digest
+    doc = json.loads(manifest)
+    for desc in [doc["config"], *doc["layers"]]:
+        blob = out / desc["digest"].split(":", 1)[1]
+        assert blob.is_file(), f"{desc['digest']} missing from {out}"
+        assert sha256_file(blob) == desc["digest"]
+        assert blob.stat().st_size == desc["size"]
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_inspect(shared, kind):
-    proc = sh(shared, f'{password(kind)}; skopeo inspect --creds "{kind}:$PASS" docker://{IMAGE}')
+def test_inspect(workdir, kind):
+    proc = workdir.sh(f'{password(kind)}; skopeo inspect --creds "{kind}:$PASS" docker://{IMAGE}')
     assert proc.returncode == 0, describe(proc)
     info = json.loads(proc.stdout)
     assert info["Name"] == IMAGE.rsplit(":", 1)[0]
-    assert info["Digest"] == demo_manifest_digest(shared)
+    assert info["Digest"] == workdir.manifest_digest()
     assert "1.0" in info["RepoTags"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_copy_pulls_to_dir(shared, kind):
-    out = f"pulled-{kind}"
-    proc = sh(
-        shared, f'{password(kind)}; skopeo copy --quiet --src-creds "{kind}:$PASS" docker://{IMAGE} dir:{out}'
+def test_copy_pulls_to_dir(workdir, kind):
+    proc = workdir.sh(
+        f'{password(kind)}; skopeo copy --quiet --src-creds "{kind}:$PASS" docker://{IMAGE} dir:out'
     )
     assert proc.returncode == 0, describe(proc)
-    check_dir_image(shared / out, demo_manifest_digest(shared))
+    check_dir_image(workdir.path / "out", workdir.manifest_digest())
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_copy_pushes_as_writer(workdir, kind):
     tag = f"by{kind.strip('_')}"
     target = f"{REPO_PATH}/pushed:{tag}"
-    proc = sh(
-        workdir,
+    proc = workdir.sh(
         f"""{password("_json_key", "reader")}
         skopeo copy --quiet --src-creds "_json_key:$PASS" docker://{IMAGE} dir:src
         {password(kind, "writer")}
@@ -59,16 +64,15 @@ def test_copy_pushes_as_writer(workdir, kind):
         skopeo copy --quiet --src-creds "{kind}:$PASS" docker://{target} dir:back""",
     )
     assert proc.returncode == 0, describe(proc)
-    source_digest = demo_manifest_digest(workdir)
-    check_dir_image(workdir / "back", source_digest)
-    # The fake saved the push: the tag names the same manifest, and its blobs are there.
-    stored = State.load(workdir).get_manifest(RESOURCE, "pushed", tag)
+    source_digest = workdir.manifest_digest()
+    check_dir_image(workdir.path / "back", source_digest)
+    # The fake kept the push: the tag names the same manifest, and its blobs are there.
+    stored = workdir.state.get_manifest(RESOURCE, "pushed", tag)
     assert stored is not None and stored[0] == source_digest
 
 
 def test_push_by_reader_is_refused(workdir):
-    proc = sh(
-        workdir,
+    proc = workdir.sh(
         f"""{password("_json_key", "reader")}
         skopeo copy --quiet --src-creds "_json_key:$PASS" docker://{IMAGE} dir:src
         skopeo copy --quiet --dest-creds "_json_key:$PASS" dir:src docker://{REPO_PATH}/pushed:no""",
@@ -79,4 +83,4 @@ def test_push_by_reader_is_refused(workdir):
     assert last.endswith(
         " at destination: Requesting bearer token: invalid status code from registry 403 (Forbidden)"
     )
-    assert State.load(workdir).get_manifest(RESOURCE, "pushed", "no") is None
+    assert workdir.state.get_manifest(RESOURCE, "pushed", "no") is None

@@ -1,6 +1,6 @@
 """Run a command where the real registry hostnames reach the fake Artifact Registry.
 
-    garauth sandbox [--workdir DIR] -- COMMAND [ARG...]
+    garauth sandbox [--workdir DIR] [--engine docker] [--engine containerd] -- COMMAND [ARG...]
 
 COMMAND runs in private network, mount and PID namespaces (`unshare`). There:
 
@@ -16,8 +16,15 @@ COMMAND runs in private network, mount and PID namespaces (`unshare`). There:
     configuration (registries, policy, signature lookaside, vfs storage for podman) point into
     the workdir, so nothing from the machine's ~/.docker or /etc/containers is read, and nothing
     is written outside the workdir;
-  * /dev/shm is private and /var/lib is an overlay on a tmpfs, so what root podman and skopeo
-    would leave on the machine (a lock table, a blob-info cache) goes away with the sandbox;
+  * /dev/shm is private and /var/lib and /run are overlays on a tmpfs, so what root podman,
+    skopeo and dockerd would leave on the machine (a lock table, a blob-info cache, a plugin
+    directory) goes away with the sandbox;
+  * with --engine docker, the Docker Engine (dockerd, Debian's docker.io) runs in the sandbox
+    before COMMAND, with its data, run state, socket and configuration in the workdir's docker/
+    (no iptables, no bridge, vfs storage), and DOCKER_HOST names it; with --engine containerd,
+    containerd runs likewise in containerd/, CONTAINERD_ADDRESS names it, and certs.d/ holds
+    its registry hosts (for `ctr images pull --hosts-dir`). Both trust the fake's CA and are
+    stopped before the sandbox ends. They need root;
   * COMMAND runs with the workdir as its current directory; its output passes through. It is
     in its own PID namespace: when the sandbox ends (or the process that started it dies),
     everything started in it ends too.
@@ -30,8 +37,8 @@ Exit status: COMMAND's; 125 when the sandbox could not be set up (one line says 
 Needs root, or unprivileged user namespaces (then it runs under `unshare --map-root-user`).
 
 From Python (tests): `available()` -> (ok, reason); `run(argv, workdir, env=, input=,
-timeout=)` -> CompletedProcess with the command's output as text; `command_argv(argv,
-workdir)` for a caller that wants its own Popen.
+timeout=, engines=)` -> CompletedProcess with the command's output as text; `command_argv(argv,
+workdir, engines=)` for a caller that wants its own Popen.
 """
 
 from __future__ import annotations
@@ -42,9 +49,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from garauth.sandbox import READY_TIMEOUT, SETUP_FAILED, available, command_argv
+from garauth.sandbox import READY_TIMEOUT, SETUP_FAILED, SandboxError, available, command_argv
+from garauth.sandbox.engines import ENGINES
 from garauth.sandbox.inside import strip_dashes
-from garauth.sandbox.outside import follow
+from garauth.sandbox.outside import check_engines, follow
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"how long to wait for the fake to start (default {READY_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--engine",
+        action="append",
+        default=[],
+        choices=list(ENGINES),
+        help="start this container engine in the sandbox first (repeat for both)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
 
 
@@ -76,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
     if not ok:
         print(f"garauth sandbox: {reason}", file=sys.stderr)
         return SETUP_FAILED
+    try:
+        check_engines(args.engine)
+    except SandboxError as err:
+        print(f"garauth sandbox: {err}", file=sys.stderr)
+        return SETUP_FAILED
     if args.workdir is not None:
         workdir = args.workdir.resolve()
         try:
@@ -86,4 +106,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         workdir = Path(tempfile.mkdtemp(prefix="garauth-sandbox-"))
         print(f"garauth sandbox: workdir {workdir} (kept; reuse it with --workdir)", file=sys.stderr)
-    return follow(subprocess.Popen(command_argv(command, workdir, ready_timeout=args.ready_timeout)))
+    argv = command_argv(command, workdir, ready_timeout=args.ready_timeout, engines=args.engine)
+    return follow(subprocess.Popen(argv))

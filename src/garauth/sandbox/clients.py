@@ -5,13 +5,24 @@ and the environment every command in the sandbox gets.
     lookaside in the workdir, vfs storage, containers.conf; REGISTRY_AUTH_FILE;
   * the docker CLI: DOCKER_CONFIG;
   * every Go client (skopeo, podman, docker), requests/google-auth and curl trust the fake's CA
-    through SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE.
+    through SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE; gcloud through
+    CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE, with its configuration in HOME;
+  * the Docker Engine (dockerd 20.10): its command line (data root, exec root, socket, pid file,
+    configuration and trust-key files under the workdir; no iptables, no bridge, vfs storage) and
+    its daemon.json, so /etc/docker is neither read nor written; it trusts the fake's CA
+    through SSL_CERT_FILE in its environment, as Go programs take the system roots;
+  * containerd 1.6: config.toml (root, state, sockets, plugin and CNI directories under the
+    workdir) and a registry hosts directory (certs.d/HOST/hosts.toml naming the fake's CA for
+    every registry host), used by its CRI plugin (config_path) and by `ctr --hosts-dir`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
+from garauth import data
 from garauth.sandbox.layout import Layout
 
 # Variables that would send clients somewhere other than the hosts file says, or read the
@@ -104,6 +115,116 @@ def environment(base: Mapping[str, str], clients: Layout, workdir: Layout) -> di
         SSL_CERT_FILE=ca,
         REQUESTS_CA_BUNDLE=ca,
         CURL_CA_BUNDLE=ca,
+        CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=ca,
         GARAUTH_SANDBOX_WORKDIR=str(workdir.root),
     )
     return env
+
+
+# --------------------------------------------------------------------------- the Docker Engine
+
+
+def docker_socket(layout: Layout) -> Path:
+    return layout.docker / "docker.sock"
+
+
+def dockerd_argv(layout: Layout) -> list[str]:
+    """dockerd with everything it keeps under layout.docker, and nothing it would do to a network
+    the sandbox does not have (iptables, a bridge, a userland proxy)."""
+    d = layout.docker
+    return [
+        "dockerd",
+        f"--data-root={d / 'data'}",
+        f"--exec-root={d / 'exec'}",
+        f"--host=unix://{docker_socket(layout)}",
+        f"--pidfile={d / 'docker.pid'}",
+        f"--config-file={d / 'daemon.json'}",
+        "--iptables=false",
+        "--ip6tables=false",
+        "--ip-masq=false",
+        "--bridge=none",
+        "--userland-proxy=false",
+        "--storage-driver=vfs",
+    ]
+
+
+def write_docker_config(layout: Layout) -> None:
+    for sub in ("data", "exec"):
+        (layout.docker / sub).mkdir(parents=True, exist_ok=True)
+    # 20.10 creates a trust key in /etc/docker/key.json unless told otherwise; it takes the path
+    # only from the configuration file (the TrustKeyPath field), not as a flag.
+    config = {"deprecated-key-path": str(layout.docker / "key.json")}
+    (layout.docker / "daemon.json").write_text(json.dumps(config, indent=1) + "\n")
+
+
+# --------------------------------------------------------------------------- containerd
+
+CONTAINERD_SNAPSHOTTER = "native"  # works on any filesystem, like dockerd's vfs
+
+
+def containerd_socket(layout: Layout) -> Path:
+    return layout.containerd / "containerd.sock"
+
+
+def containerd_hosts_dir(layout: Layout) -> Path:
+    return layout.containerd / "certs.d"
+
+
+def containerd_argv(layout: Layout) -> list[str]:
+    return ["containerd", f"--config={layout.containerd / 'config.toml'}"]
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a TOML basic string
+
+
+def write_containerd_config(layout: Layout) -> None:
+    c = layout.containerd
+    for sub in ("root", "state", "opt", "cni/bin", "cni/net.d"):
+        (c / sub).mkdir(parents=True, exist_ok=True)
+    cri = '[plugins."io.containerd.grpc.v1.cri"'
+    (c / "config.toml").write_text(
+        "version = 2\n"
+        f"root = {_toml(str(c / 'root'))}\n"
+        f"state = {_toml(str(c / 'state'))}\n"
+        "[grpc]\n"
+        f"  address = {_toml(str(containerd_socket(layout)))}\n"
+        "[ttrpc]\n"
+        f"  address = {_toml(str(containerd_socket(layout)) + '.ttrpc')}\n"
+        "[debug]\n"
+        '  address = ""\n'
+        "[plugins]\n"
+        '  [plugins."io.containerd.internal.v1.opt"]\n'
+        f"    path = {_toml(str(c / 'opt'))}\n"
+        f"  {cri}]\n"
+        f"  {cri}.containerd]\n"
+        f"    snapshotter = {_toml(CONTAINERD_SNAPSHOTTER)}\n"
+        f"  {cri}.cni]\n"
+        f"    bin_dir = {_toml(str(c / 'cni' / 'bin'))}\n"
+        f"    conf_dir = {_toml(str(c / 'cni' / 'net.d'))}\n"
+        f"  {cri}.registry]\n"
+        f"    config_path = {_toml(str(containerd_hosts_dir(layout)))}\n"
+    )
+    # https://github.com/containerd/containerd/blob/release/1.6/docs/hosts.md
+    for host in data.registry_hosts():
+        folder = containerd_hosts_dir(layout) / host
+        folder.mkdir(parents=True, exist_ok=True)
+        # Top-level keys configure the server itself, and no mirror is listed, so a pull makes
+        # one attempt. containerd 1.6 refuses a file without a `host` table: an empty one.
+        (folder / "hosts.toml").write_text(
+            f"server = {_toml('https://' + host)}\nca = {_toml(str(layout.ca))}\n\n[host]\n"
+        )
+
+
+def engine_sockets(layout: Layout) -> list[Path]:
+    """Every socket the engines create, longest path last: dockerd's own, the containerd that
+    dockerd starts under its exec root, and containerd's (each with a .ttrpc sibling)."""
+    managed = layout.docker / "exec" / "containerd" / "containerd.sock.ttrpc"
+    return [docker_socket(layout), Path(f"{containerd_socket(layout)}.ttrpc"), managed]
+
+
+def write_engine_config(layout: Layout, names: list[str]) -> None:
+    if "docker" in names:
+        write_docker_config(layout)
+    if "containerd" in names:
+        write_containerd_config(layout)

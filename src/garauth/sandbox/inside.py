@@ -1,7 +1,9 @@
 """Inside the new namespaces: PID 1 of the sandbox sets up the network, mounts, hosts file and
-resolver, starts the fake, runs COMMAND, and stops everything it started.
+resolver, starts the fake (and the engines asked for), runs COMMAND, and stops everything it
+started.
 
-    python -m garauth.sandbox.inside --workdir DIR [--ready-timeout S] -- COMMAND...
+    python -m garauth.sandbox.inside --workdir DIR [--ready-timeout S] [--engine NAME]... [--no-fake]
+        -- COMMAND...
 
 (run only by the command line `garauth.sandbox.outside.command_argv` builds.)
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from garauth import data
 from garauth.fake import dns
-from garauth.sandbox import clients, fake
+from garauth.sandbox import clients, engines, fake
 from garauth.sandbox.errors import SETUP_FAILED, SandboxError
 from garauth.sandbox.layout import FAKE_ADDR, Layout
 
@@ -77,12 +79,21 @@ def setup_namespace(layout: Layout) -> None:
     resolv.write_text(f"nameserver {dns.RESOLVER_ADDR}\noptions timeout:1 attempts:1\n")
     resolv.chmod(0o644)
     mount(str(resolv), "/etc/resolv.conf", flags=_MS_BIND)
-    # Root skopeo keeps a blob-info cache in /var/lib/containers/cache whatever it is told.
+    # Root skopeo keeps a blob-info cache in /var/lib/containers/cache whatever it is told;
+    # dockerd creates /run/docker/plugins whatever it is told.
     _overlay("/var/lib", private, "varlib")
+    _overlay("/run", private, "run")
 
 
-def main_inside(workdir: Path, command: list[str], ready_timeout: float) -> int:
-    """Runs as PID 1 of the new namespaces: set up, start the fake, run COMMAND, stop the fake."""
+def main_inside(
+    workdir: Path,
+    command: list[str],
+    ready_timeout: float,
+    engine_names: list[str] = (),
+    serve_fake: bool = True,
+) -> int:
+    """Runs as PID 1 of the new namespaces: set up, start the fake and the engines, run COMMAND,
+    stop the engines and the fake."""
     stopping: list[int] = []
     child: list[subprocess.Popen] = []
 
@@ -95,12 +106,17 @@ def main_inside(workdir: Path, command: list[str], ready_timeout: float) -> int:
     signal.signal(signal.SIGHUP, on_signal)
     layout = Layout(workdir)
     the_fake = None
+    started: list[engines.Running] = []
     try:
         try:
             setup_namespace(layout)
             clients.write_config(layout)
-            the_fake = fake.start(layout, ready_timeout, dict(os.environ))
-            # After the fake's Popen, whose preexec_fn must not run while other threads exist.
+            clients.write_engine_config(layout, list(engine_names))
+            if serve_fake:
+                the_fake = fake.start(layout, ready_timeout, dict(os.environ))
+            for name in engine_names:
+                started.append(engines.start(name, layout, dict(os.environ)))
+            # After the Popens above, whose preexec_fn must not run while other threads exist.
             dns.serve(dns.RESOLVER_ADDR, 53)
         except SandboxError as err:
             print(f"garauth sandbox: {err}", file=sys.stderr)
@@ -110,7 +126,7 @@ def main_inside(workdir: Path, command: list[str], ready_timeout: float) -> int:
             return SETUP_FAILED
         if stopping:
             return 128 + stopping[0]
-        env = clients.environment(os.environ, layout, layout)
+        env = {**clients.environment(os.environ, layout, layout), **engines.environment(engine_names, layout)}
         try:
             child.append(subprocess.Popen(command, cwd=workdir, env=env))
         except FileNotFoundError:
@@ -127,6 +143,8 @@ def main_inside(workdir: Path, command: list[str], ready_timeout: float) -> int:
                 continue  # the command got the same SIGINT and decides for itself
         return status if status >= 0 else 128 - status
     finally:
+        for running in reversed(started):
+            engines.stop(running)
         if the_fake is not None:
             fake.stop(the_fake)
             fake.keep_log(layout)
@@ -140,9 +158,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="garauth.sandbox.inside", add_help=False)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--ready-timeout", type=float, default=fake.READY_TIMEOUT)
+    parser.add_argument("--engine", action="append", default=[], choices=list(engines.ENGINES))
+    parser.add_argument("--no-fake", action="store_true")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
-    return main_inside(args.workdir, strip_dashes(args.command), args.ready_timeout)
+    return main_inside(
+        args.workdir, strip_dashes(args.command), args.ready_timeout, args.engine, not args.no_fake
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from garauth.sandbox.engines import available as engine_available
 from garauth.sandbox.errors import SandboxError
 from garauth.sandbox.fake import READY_TIMEOUT
 
@@ -61,8 +62,17 @@ def available() -> tuple[bool, str]:
     return True, ""
 
 
-def command_argv(argv: Sequence[str], workdir: Path, *, ready_timeout: float = READY_TIMEOUT) -> list[str]:
-    """The full command line that runs `argv` in a sandbox on `workdir` (an existing directory)."""
+def command_argv(
+    argv: Sequence[str],
+    workdir: Path,
+    *,
+    ready_timeout: float = READY_TIMEOUT,
+    engines: Sequence[str] = (),
+    fake: bool = True,
+) -> list[str]:
+    """The full command line that runs `argv` in a sandbox on `workdir` (an existing directory),
+    with the engines named (garauth.sandbox.engines.ENGINES) running; with fake=False the
+    sandbox starts no fake (garauth.sandbox.session serves one from outside)."""
     return [
         *unshare_argv(),
         sys.executable,
@@ -72,9 +82,19 @@ def command_argv(argv: Sequence[str], workdir: Path, *, ready_timeout: float = R
         str(Path(workdir).resolve()),
         "--ready-timeout",
         str(ready_timeout),
+        *(f"--engine={name}" for name in engines),
+        *([] if fake else ["--no-fake"]),
         "--",
         *argv,
     ]
+
+
+def check_engines(names: Sequence[str]) -> None:
+    """Raise SandboxError naming the first engine that cannot run here."""
+    for name in names:
+        ok, why = engine_available(name)
+        if not ok:
+            raise SandboxError(why)
 
 
 def run(
@@ -85,24 +105,27 @@ def run(
     input: str | None = None,
     timeout: float | None = 300,
     ready_timeout: float = READY_TIMEOUT,
+    engines: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` in a sandbox on `workdir` (created if missing) and capture its output as text.
 
     `env` adds variables on top of this process's environment; the sandbox's own (HOME,
     SSL_CERT_FILE, ...) win over both. `input` is fed to the command's standard input. Returns
     the command's CompletedProcess (`args` is `argv`); a return code of 125 with a line starting
-    `garauth sandbox:` on stderr means the sandbox itself failed. Raises SandboxError when
-    namespaces are not available, and subprocess.TimeoutExpired after `timeout` seconds (the
-    command and the fake are stopped then).
+    `garauth sandbox:` on stderr means the sandbox itself failed. `engines` names the container
+    engines to start first ("docker", "containerd"). Raises SandboxError when namespaces or an
+    engine are not available, and subprocess.TimeoutExpired after `timeout` seconds (the
+    command, the engines and the fake are stopped then).
     """
     ok, reason = available()
     if not ok:
         raise SandboxError(reason)
+    check_engines(engines)
     wd = Path(workdir)
     wd.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
-        command_argv(argv, wd, ready_timeout=ready_timeout),
+        command_argv(argv, wd, ready_timeout=ready_timeout, engines=engines),
         env=full_env,
         input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
