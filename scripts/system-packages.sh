@@ -4,20 +4,29 @@
 #   python3-venv     Debian's Python needs it to create .venv (PYTHON names the interpreter);
 #                    with --venv-only, that is all this checks (make serve)
 #   skopeo, podman   real registry clients that run inside `garauth sandbox`
-#   docker.io        only when no docker CLI is on PATH (the tests use `docker login` only)
-#   iproute2, util-linux   `ip` and `unshare`, which build the sandbox's private network
+#   docker.io        the Docker Engine (dockerd 20.10) and a docker CLI: CI job images, `docker
+#                    login` and `docker pull` run through it, inside the sandbox
+#   containerd       containerd 1.6 and ctr: the runtime Kubernetes nodes pull with
+#   iproute2, util-linux   `ip`, `unshare` and `nsenter`, which build and join the sandbox
 #   curl             shows the registry's own error body in the sandbox tests
+# The engines are checked by their daemons (dockerd, containerd), not by a `docker` command:
+# a docker CLI alone is not an engine. They are installed without starting the machine's own
+# services (policy-rc.d): the tests start their own, inside the sandbox, and stop them.
 set -eu
 
 missing=""
-need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+# In PATH, or in an sbin directory a non-root PATH may lack.
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] || missing="$missing $2"; }
 "${PYTHON:-python3}" -c 'import ensurepip' >/dev/null 2>&1 || missing="$missing python3-venv"
 if [ "${1:-}" != "--venv-only" ]; then
 need skopeo skopeo
 need podman podman
-need docker docker.io
+need dockerd docker.io
+need containerd containerd
+need ctr containerd
 need ip iproute2
 need unshare util-linux
+need nsenter util-linux
 need curl curl
 fi
 
@@ -32,6 +41,13 @@ fi
 
 echo "installing system packages: $missing"
 export DEBIAN_FRONTEND=noninteractive
+# Keep the packages' services (docker, containerd) from starting: nothing may be left running.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
