@@ -1,5 +1,5 @@
 import sys
 from pathlib import Path
 
-# Helpers shared by these tests (circleci_run.py, wif_token.py) import by name.
+# Helpers shared by these tests (gcloud_run.py) import by name.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -15,14 +15,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from circleci_run import CIRCLECI, pull
 from gcloud_run import PREFERRED, Gcloud, label, seed_bare
 
 from garauth import sandbox
 from garauth.fake import demo, images
 from garauth.fake.state import State, repository_name
 from garauth.readers import circleci
+from kit import EXAMPLES
+from kit.runner import pull
 
+CIRCLECI = EXAMPLES / "circleci"
 GCLOUD_EXAMPLES = CIRCLECI.parent / "gcloud"
 AVAILABLE, WHY_NOT = sandbox.available()
 pytestmark = [

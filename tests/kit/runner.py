@@ -119,6 +119,7 @@ class PullResult:
     spec: PullSpec
     engine: str
     proc: subprocess.CompletedProcess
+    stage: str = "pull"  # "exchange" when a token exchange was refused before any pull
 
     @property
     def ok(self) -> bool:
@@ -232,7 +233,7 @@ def pull(
             token = oidc_token(wd.state, cred.pool, cred.provider, v2=v2_token)
             exchanged = exchange(cred, wd, token)
             if exchanged.returncode != 0:
-                return PullResult(spec, engine, exchanged)
+                return PullResult(spec, engine, exchanged, stage="exchange")
             cred = Basic("oauth2accesstoken", exchanged.stdout.strip())
         return PullResult(spec, engine, pull_image(spec.image_text, cred, wd, engine=engine))
 
