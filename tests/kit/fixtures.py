@@ -1,7 +1,8 @@
 """The kit's pytest fixtures and hooks (loaded by tests/conftest.py as a plugin).
 
-    workdir     a seeded workdir for one test (kit.workdir.Workdir); the shared fake is reset
-                to the seed's state for it, so a test may change the state freely
+    workdir     a seeded workdir for one test (kit.workdir.Workdir); the shared sandbox is reset
+                for it (kit.live.Shared.reset: the fake serves the seed's state again), so a test
+                may change the state freely
     fake        the shared, live fake (kit.fake.LiveFake), reset for this test
 
 The shared sandbox and fake (kit.live) start when a test first needs them and stop at the end of
@@ -30,7 +31,7 @@ def workdir(seed, tmp_path) -> Workdir:
         pytest.skip(f"garauth sandbox cannot run here: {WHY_NOT}")
     wd = Workdir(copy_seed(seed, tmp_path / "w"))
     if live.started():
-        live.shared().fake.reset()
+        live.shared().reset()
     return wd
 
 

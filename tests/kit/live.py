@@ -33,6 +33,13 @@ class Shared:
     session: Session
     fake: LiveFake
 
+    def reset(self) -> None:
+        """What one test may leave in the shared sandbox, gone before the next: the fake's state
+        (back to the seed's) and the caches root skopeo and podman keep whatever they are told
+        (/var/lib/containers in the sandbox's private /var/lib)."""
+        self.fake.reset()
+        shutil.rmtree(self.session.inside("/var/lib/containers"), ignore_errors=True)
+
     def stop(self) -> None:
         try:
             self.fake.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -172,30 +173,53 @@ def test_engines_keep_their_state_in_the_workdir_and_leave_nothing_behind(workdi
     assert _snapshot() == before
 
 
+_UP = "docker version --format '{{.Server.Version}}'; ctr version >/dev/null; echo up; exec sleep 60"
+
+
+def _started(proc: subprocess.Popen) -> list[str]:
+    """The command's lines up to its "up" (the engines answered), or all if it never says it."""
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.strip())
+        if line.strip() == "up":
+            break
+    return lines
+
+
 @needs_engine["docker"]
 @needs_engine["containerd"]
-def test_a_timeout_stops_the_engines(short):
-    wd = short
-    with pytest.raises(subprocess.TimeoutExpired):
-        sandbox.run(
-            ["sh", "-c", "docker version >/dev/null && ctr version >/dev/null && echo up; exec sleep 60"],
-            wd,
-            engines=["docker", "containerd"],
-            timeout=15,
-        )
-    assert _wait_gone(wd) == []
+def test_the_cli_starts_the_engines_on_demand_and_sigterm_stops_them(short):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "garauth.cli", "sandbox", "--workdir", str(short),
+         "--engine", "docker", "--engine", "containerd", "--", "sh", "-c", _UP],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        lines = _started(proc)
+        installed = subprocess.run(["dockerd", "--version"], capture_output=True, text=True).stdout
+        assert lines[-1:] == ["up"] and f"version {lines[0]}," in installed, lines
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _wait_gone(short) == []
 
 
 @needs_engine["docker"]
-def test_the_cli_starts_an_engine_on_demand(short):
-    proc = subprocess.run(
-        [sys.executable, "-m", "garauth.cli", "sandbox", "--workdir", str(short), "--engine", "docker",
-         "--", "sh", "-c", "docker version --format '{{.Server.Version}}'"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+@needs_engine["containerd"]
+def test_a_killed_caller_stops_the_engines(short):
+    """What a timeout in garauth.sandbox.run does: SIGKILL to the sandbox's unshare."""
+    proc = subprocess.Popen(
+        sandbox.command_argv(["sh", "-c", _UP], short, engines=["docker", "containerd"]),
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    assert proc.returncode == 0, describe(proc)
-    installed = subprocess.run(["dockerd", "--version"], capture_output=True, text=True).stdout
-    assert proc.stdout.strip() and f"version {proc.stdout.strip()}," in installed, describe(proc)
+    try:
+        assert _started(proc)[-1:] == ["up"]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _wait_gone(short) == []
 
 
 @needs_engine["docker"]

@@ -108,7 +108,7 @@ def test_machine_hosts_file_untouched_and_fake_stopped(shared):
 
 def test_timeout_stops_command_and_fake(workdir):
     with pytest.raises(subprocess.TimeoutExpired) as timeout:
-        sandbox.run(["sh", "-c", "echo started; exec sleep 60"], workdir, timeout=8)
+        sandbox.run(["sh", "-c", "echo started; exec sleep 60"], workdir, timeout=5)
     # The command (and so the fake before it) was running when the timeout struck.
     output = timeout.value.stdout or b""
     assert "started" in (output.decode() if isinstance(output, bytes) else output)

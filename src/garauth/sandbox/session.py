@@ -148,6 +148,13 @@ class Session:
             time.sleep(0.01)
         raise SandboxError("cannot find the sandbox's first process")
 
+    def inside(self, path: str) -> Path:
+        """Where a path inside the sandbox's mount namespace (its private /var/lib, /run, /dev/shm)
+        is seen from here: through /proc/PID/root of the sandbox's first process."""
+        if not self.running:
+            raise SandboxError("the sandbox session is not running")
+        return Path(f"/proc/{self._pid1}/root") / path.lstrip("/")
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
