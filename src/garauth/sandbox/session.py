@@ -212,7 +212,7 @@ class Session:
             raise SandboxError("the sandbox session is not running")
         joined = ["nsenter", f"--target={self._pid1}", "--mount", "--net", "--pid"]
         if os.geteuid() != 0:
-            joined.append("--user")
+            joined += ["--user", "--preserve-credentials"]  # unshare -r denied setgroups there
         return [*joined, f"--wdns={cwd}", "--", *argv]
 
     def popen(
