@@ -32,10 +32,6 @@ def workdir(workdir) -> Path:
     return workdir.path
 
 
-def sh(workdir: Path, script: str) -> subprocess.CompletedProcess:
-    return sandbox.run(["sh", "-ec", script], workdir, env={"PY": sys.executable})
-
-
 def _fakes_for(workdir: Path) -> list[int]:
     """PIDs of fake-registry processes serving workdir, anywhere on the machine."""
     pids = []
@@ -51,57 +47,74 @@ def _fakes_for(workdir: Path) -> list[int]:
     return pids
 
 
-def test_status_and_output_pass_through(shared):
-    proc = sandbox.run(["sh", "-c", "echo out; echo err >&2; cat; exit 7"], shared, input="in\n")
-    assert (proc.returncode, proc.stdout, proc.stderr) == (7, "out\nin\n", "err\n")
-    assert proc.args == ["sh", "-c", "echo out; echo err >&2; cat; exit 7"]
+# One sandbox answers the read-only questions below, one section each; it ends with status 7.
+_RESOLVE = """import socket, garauth.data as d
+bad = [h for h in d.all_hosts() if socket.gethostbyname(h) != '192.0.2.10']
+print(len(d.all_hosts()), bad)
+try:
+    socket.gethostbyname('example.com'); print('example.com resolved')
+except OSError:
+    print('example.com unresolved')
+"""
+# 203.0.113.7 is TEST-NET-3: never anyone's host; the namespace has no route to it anyway.
+_CONNECT = "import socket; socket.create_connection(('203.0.113.7', 443), timeout=5)"
+_PROBE = """echo out; echo err >&2; cat
+echo '--- resolve'; "$PY" -c "$RESOLVE"
+echo '--- route'; ip -o link | wc -l
+curl -sS --max-time 5 https://203.0.113.7/ 2>/dev/null || echo curl=$?
+"$PY" -c "$CONNECT" 2>&1 | tail -1
+echo '--- env'; pwd
+for v in HOME DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME \
+  CONTAINERS_STORAGE_CONF SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; do eval echo \\$$v; done
+echo '--- hosts'; grep -c 192.0.2.10 /etc/hosts
+exit 7
+"""
 
 
-def test_every_host_resolves_to_the_fake_and_nothing_else_resolves(shared):
-    script = (
-        "import socket, garauth.data as d\n"
-        "bad = [h for h in d.all_hosts() if socket.gethostbyname(h) != '192.0.2.10']\n"
-        "print(len(d.all_hosts()), bad)\n"
-        "try:\n    socket.gethostbyname('example.com'); print('example.com resolved')\n"
-        "except OSError:\n    print('example.com unresolved')\n"
-    )
-    proc = sandbox.run([sys.executable, "-c", script], shared)
-    assert proc.returncode == 0, describe(proc)
-    assert proc.stdout.splitlines() == [f"{len(data.all_hosts())} []", "example.com unresolved"]
+@pytest.fixture(scope="module")
+def probe(shared):
+    """The probe's run, its output by section, and the machine's /etc/hosts before it."""
+    hosts = Path("/etc/hosts").read_bytes()
+    env = {"PY": sys.executable, "RESOLVE": _RESOLVE, "CONNECT": _CONNECT}
+    proc = sandbox.run(["sh", "-c", _PROBE], shared, env=env, input="in\n")
+    sections, name = {"": []}, ""
+    for line in proc.stdout.splitlines():
+        if line.startswith("--- "):
+            name = line[4:]
+            sections[name] = []
+        else:
+            sections[name].append(line)
+    return proc, sections, hosts
+
+
+def test_status_and_output_pass_through(probe):
+    proc, sections, _ = probe
+    assert (proc.returncode, sections[""], proc.stderr) == (7, ["out", "in"], "err\n"), describe(proc)
+    assert proc.args == ["sh", "-c", _PROBE]
+
+
+def test_every_host_resolves_to_the_fake_and_nothing_else_resolves(probe):
+    proc, sections, _ = probe
+    assert sections["resolve"] == [f"{len(data.all_hosts())} []", "example.com unresolved"], describe(proc)
 
 
 @needs["curl"]
-def test_no_route_out(shared):
-    # 203.0.113.7 is TEST-NET-3: never anyone's host; the namespace has no route to it anyway.
-    connect = "import socket; socket.create_connection(('203.0.113.7', 443), timeout=5)"
-    proc = sh(
-        shared,
-        f"""ip -o link | wc -l
-        curl -sS --max-time 5 https://203.0.113.7/ 2>/dev/null || echo curl=$?
-        "$PY" -c "{connect}" 2>&1 | tail -1""",
-    )
-    assert proc.stdout.splitlines() == ["1", "curl=7", "OSError: [Errno 101] Network is unreachable"], (
-        describe(proc)
-    )
+def test_no_route_out(probe):
+    proc, sections, _ = probe
+    assert sections["route"] == ["1", "curl=7", "OSError: [Errno 101] Network is unreachable"], describe(proc)
 
 
-def test_environment_points_into_the_workdir(shared):
-    proc = sh(
-        shared,
-        "pwd; for v in HOME DOCKER_CONFIG REGISTRY_AUTH_FILE XDG_RUNTIME_DIR XDG_CONFIG_HOME \\\n"
-        "CONTAINERS_STORAGE_CONF SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; do eval echo \\$$v; done",
-    )
-    assert proc.returncode == 0, describe(proc)
-    lines = proc.stdout.splitlines()
-    assert lines[0] == str(shared)
+def test_environment_points_into_the_workdir(probe, shared):
+    proc, sections, _ = probe
+    lines = sections["env"]
+    assert lines[0] == str(shared), describe(proc)
     assert all(line.startswith(str(shared) + "/") for line in lines[1:]), lines
     assert lines[-3:] == [str(shared / "ca.pem")] * 3
 
 
-def test_machine_hosts_file_untouched_and_fake_stopped(shared):
-    before = Path("/etc/hosts").read_bytes()
-    proc = sh(shared, "grep -c 192.0.2.10 /etc/hosts")
-    assert proc.stdout.strip() == str(len(data.all_hosts()))
+def test_machine_hosts_file_untouched_and_fake_stopped(probe, shared):
+    proc, sections, before = probe
+    assert sections["hosts"] == [str(len(data.all_hosts()))], describe(proc)
     assert Path("/etc/hosts").read_bytes() == before
     assert _fakes_for(shared) == []
 

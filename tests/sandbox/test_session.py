@@ -12,9 +12,10 @@ import pytest
 
 from garauth import data
 from garauth.sandbox.session import Session
+from kit import live
 from kit.availability import needs, needs_sandbox
 from kit.outputs import describe
-from kit.workdir import HOST, IMAGE
+from kit.workdir import HOST, IMAGE, copy_seed
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox]
 
@@ -32,37 +33,42 @@ def _running(marker: str) -> list[str]:
     return out
 
 
-@pytest.fixture
-def session(workdir):
-    """A session of its own, with the fake running inside as `garauth sandbox` runs it."""
-    with Session(workdir.path) as started:
+@pytest.fixture(scope="module")
+def session_dir(tmp_path_factory) -> Path:
+    return copy_seed(live.seed(), tmp_path_factory.mktemp("session") / "w")
+
+
+@pytest.fixture(scope="module")
+def session(session_dir):
+    """A session of this module's own, with the fake running inside as `garauth sandbox` runs it."""
+    with Session(session_dir) as started:
         yield started
 
 
 @needs["skopeo"]
-def test_commands_join_the_sandbox_with_its_environment(session, workdir, tmp_path):
+def test_commands_join_the_sandbox_with_its_environment(session, session_dir, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     proc = session.run(
         ["sh", "-ec", f"""grep -c 192.0.2.10 /etc/hosts; ip -o addr show lo | grep -c 192.0.2.10
         echo $HOME $DOCKER_CONFIG $SSL_CERT_FILE; pwd
-        skopeo inspect --format '{{{{.Digest}}}}' --creds "_json_key:$(cat {workdir.path}/keys/reader.json)" docker://{IMAGE}"""],
+        skopeo inspect --format '{{{{.Digest}}}}' --creds "_json_key:$(cat {session_dir}/keys/reader.json)" docker://{IMAGE}"""],
         clients=other,
     )  # fmt: skip
     assert proc.returncode == 0, describe(proc)
     lines = proc.stdout.splitlines()
     assert lines[:2] == [str(len(data.all_hosts())), "1"]
-    assert lines[2] == f"{other}/home {other}/home/.docker {workdir.path}/ca.pem"
+    assert lines[2] == f"{other}/home {other}/home/.docker {session_dir}/ca.pem"
     assert lines[3] == str(other)
     assert lines[4].startswith("sha256:")
 
 
 @needs["docker"]
-def test_each_client_directory_keeps_its_own_login(session, workdir, tmp_path):
+def test_each_client_directory_keeps_its_own_login(session, session_dir, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for d in (first, second):
         d.mkdir()
-    login = f'printf %s "$(cat {workdir.path}/keys/reader.json)" | docker login -u _json_key --password-stdin {HOST}'
+    login = f'printf %s "$(cat {session_dir}/keys/reader.json)" | docker login -u _json_key --password-stdin {HOST}'
     assert session.run(["sh", "-ec", login], clients=first).returncode == 0
     assert (first / "home" / ".docker" / "config.json").is_file()
     assert not (second / "home" / ".docker" / "config.json").exists()
