@@ -14,6 +14,7 @@ from garauth.fake import demo
 from garauth.fake.state import State
 from garauth.readers import circleci
 from garauth.readers.circleci import IMPLICIT_GCP_VARIABLES
+from kit.refusals import PASSWORDS
 from kit.suite import Case, PlatformSuite
 from kit.workdir import IMAGE, RESOURCE, Workdir
 
@@ -36,11 +37,11 @@ class TestCircleCI(PlatformSuite):
 
     def variables(self, workdir: Workdir) -> dict[str, str]:
         """What the snippets' project and context variables hold in the tests (secret values)."""
-        reader, writer = workdir.key_text("reader"), workdir.key_text("writer")
+        raw, base64 = PASSWORDS["key"], PASSWORDS["key as base64"]
         return {
-            "GCLOUD_SERVICE_KEY": reader,
-            "GCLOUD_SERVICE_KEY_B64": _b64(reader),
-            "GCLOUD_WRITER_KEY_B64": _b64(writer),
+            "GCLOUD_SERVICE_KEY": raw(workdir, "reader"),
+            "GCLOUD_SERVICE_KEY_B64": base64(workdir, "reader"),
+            "GCLOUD_WRITER_KEY_B64": base64(workdir, "writer"),
             IMPLICIT_GCP_VARIABLES["oidc_service_account"]: demo.email("reader"),
             IMPLICIT_GCP_VARIABLES["workload_identity_pool"]: demo.pool_name(),
             IMPLICIT_GCP_VARIABLES["workload_identity_provider"]: demo.PROVIDER_ID,
@@ -99,9 +100,3 @@ class TestCircleCI(PlatformSuite):
         }
         assert errors[0].path == "$.jobs.build.docker[0].auth"
         assert errors[0].line == good.splitlines().index("        auth:") + 1
-
-
-def _b64(text: str) -> str:
-    import base64
-
-    return base64.b64encode(text.encode()).decode()

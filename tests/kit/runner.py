@@ -19,7 +19,6 @@ reach an assertion message.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -373,7 +372,3 @@ def _with_pty_input(
         if slave >= 0:
             os.close(slave)
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
