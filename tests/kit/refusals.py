@@ -13,8 +13,8 @@ How each client reports the token endpoint's answer:
     errcode form): skopeo and podman after "unable to retrieve auth token: invalid
     username/password:", the Docker Engine after `Head "https://HOST/v2/PATH/manifests/TAG":`,
     `docker login` after `Get "https://HOST/v2/":`; ctr shows only the status;
-  * an empty password is no credential: skopeo, the Docker Engine and ctr send none (podman
-    asks for one on its terminal, and `docker login` refuses);
+  * an empty password is no credential: skopeo, podman, the Docker Engine and ctr send none
+    (`docker login` refuses it);
   * 403 and 400: skopeo 1.9 and podman 4.3 drop the body ("Requesting bearer token: invalid
     status code from registry 403 (Forbidden)"); the Docker Engine shows it; `docker login`
     asks for no scope, so it succeeds: a successful login proves the credential, not the right
@@ -138,8 +138,7 @@ REFUSALS = {
             change="expire token",
         ),  # fmt: skip
         Refusal("unauthenticated-request", "", "none", 403, _anonymous()),
-        # An unset CI variable: skopeo, the engines and ctr then pull anonymously; podman asks
-        # for the password on a terminal; `docker login` refuses.
+        # An unset CI variable: the clients then pull anonymously; `docker login` refuses.
         Refusal("empty-password", "_json_key", "none", 403, _anonymous()),
         Refusal("location-typo", "_json_key", "key", 0, None, image=IMAGE.replace(HOST, NO_SUCH_HOST)),
     ]
@@ -177,8 +176,6 @@ def prints(client: str, refusal: Refusal) -> str:
             "ctr": f'ctr: failed to resolve reference "{image}": failed to do request: {manifest}: '
             f"dial tcp: lookup {host} on {RESOLVER}: no such host",
         }[client]
-    if client == "podman" and refusal.username and refusal.password == "none":
-        return "Error: could not read password from terminal: inappropriate ioctl for device"
     status, shown = refusal.status, errcode(refusal.answer)
     if client == "docker":
         return f"Error response from daemon: {manifest}: {shown}"

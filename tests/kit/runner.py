@@ -157,7 +157,8 @@ def _auth_env(image: str, cred: Basic | None) -> dict[str, str]:
 
 # The credential goes to the engine the way a CI platform hands it over for a job image: as an
 # auth entry for the host, used for this pull alone (no login step, nothing kept afterwards).
-_AUTH_FILE = """
+# Shell: writes the auth file named by $1 from $GA_HOST, $GA_USERNAME and $GA_PASSWORD.
+AUTH_FILE = """
 umask 077
 if [ -n "$GA_USERNAME" ]; then
   AUTH=$(printf '%s:%s' "$GA_USERNAME" "$GA_PASSWORD" | base64 -w0)
@@ -172,7 +173,7 @@ _DOCKER_PULL = (
 export DOCKER_CONFIG="$PWD/.pull-$$"; mkdir "$DOCKER_CONFIG"; trap 'rm -rf "$DOCKER_CONFIG"' EXIT
 set -- "$DOCKER_CONFIG/config.json"
 """
-    + _AUTH_FILE
+    + AUTH_FILE
     + """
 docker pull -q "$GA_IMAGE" >/dev/null
 docker image inspect --format '{{index .RepoDigests 0}}' "$GA_IMAGE"
@@ -185,7 +186,7 @@ _PODMAN_PULL = (
 export REGISTRY_AUTH_FILE="$PWD/.auth-$$.json"; trap 'rm -f "$REGISTRY_AUTH_FILE"' EXIT
 set -- "$REGISTRY_AUTH_FILE"
 """
-    + _AUTH_FILE
+    + AUTH_FILE
     + """
 podman pull -q "$GA_IMAGE" >/dev/null
 printf '%s@%s\n' "$GA_IMAGE" "$(podman image inspect --format '{{.Digest}}' "$GA_IMAGE")"

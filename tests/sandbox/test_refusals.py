@@ -10,15 +10,18 @@ import pytest
 from kit.availability import needs_sandbox, require, require_engine
 from kit.outputs import client_lines, describe
 from kit.refusals import CLIENTS, REFUSALS, Refusal, prints, registry_body
-from kit.runner import Basic, Secret, ctr_pull, pull_image, registry_answer
+from kit.runner import AUTH_FILE, Basic, Secret, ctr_pull, pull_image, registry_answer
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox]
 
 STATUS = {"skopeo": 1, "podman": 125, "docker": 1, "docker-login": 1, "ctr": 1}
 
+# skopeo and podman get the credential as an auth entry for the host (what `login` would
+# store), so the secret is in no command line; docker login reads it on its standard input.
+_ENTRY = 'export REGISTRY_AUTH_FILE="$PWD/.refusal.json"; set -- "$REGISTRY_AUTH_FILE"\n' + AUTH_FILE
 COMMANDS = {
-    "skopeo": "skopeo inspect {creds} docker://$GA_IMAGE",
-    "podman": "podman pull -q {creds} $GA_IMAGE",
+    "skopeo": _ENTRY + "skopeo inspect docker://$GA_IMAGE",
+    "podman": _ENTRY + "podman pull -q $GA_IMAGE",
     "docker-login": 'printf %s "$GA_PASSWORD" | docker login -u "$GA_USERNAME" --password-stdin "$GA_HOST"',
 }
 
@@ -48,8 +51,7 @@ def _run(client: str, refusal: Refusal, cred: Basic | None, workdir):
         "GA_USERNAME": cred.username if cred else "",
         "GA_PASSWORD": Secret(cred.password if cred else ""),
     }
-    creds = '--creds "$GA_USERNAME:$GA_PASSWORD"' if cred else ""
-    return workdir.sh(COMMANDS[client].format(creds=creds), env=env)
+    return workdir.sh(COMMANDS[client], env=env)
 
 
 PAIRS = [

@@ -52,7 +52,8 @@ def test_commands_join_the_sandbox_with_its_environment(session, session_dir, tm
     proc = session.run(
         ["sh", "-ec", f"""grep -c 192.0.2.10 /etc/hosts; ip -o addr show lo | grep -c 192.0.2.10
         echo $HOME $DOCKER_CONFIG $SSL_CERT_FILE; pwd
-        skopeo inspect --format '{{{{.Digest}}}}' --creds "_json_key:$(cat {session_dir}/keys/reader.json)" docker://{IMAGE}"""],
+        skopeo login -u _json_key --password-stdin {HOST} < {session_dir}/keys/reader.json >/dev/null
+        skopeo inspect --format '{{{{.Digest}}}}' docker://{IMAGE}"""],
         clients=other,
     )  # fmt: skip
     assert proc.returncode == 0, describe(proc)

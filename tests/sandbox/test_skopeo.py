@@ -1,5 +1,6 @@
-"""skopeo inspect and copy (pull to dir:, push as the writer) with every credential kind, against
-the real hostnames in the sandbox, TLS verified against the fake's CA."""
+"""skopeo login, then inspect and copy (pull to dir:, push as the writer), with every credential
+kind, against the real hostnames in the sandbox, TLS verified against the fake's CA. Passwords
+go to `login --password-stdin`, never on a command line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from kit.availability import needs, needs_sandbox
 from kit.outputs import client_lines, describe
-from kit.workdir import IMAGE, KINDS, REPO_PATH, RESOURCE, password
+from kit.workdir import HOST, IMAGE, KINDS, REPO_PATH, RESOURCE, password
 
 pytestmark = [pytest.mark.sandbox, needs_sandbox, needs["skopeo"]]
 
@@ -33,9 +34,15 @@ def check_dir_image(out: Path, manifest_digest: str | None = None) -> None:
         assert blob.stat().st_size == desc["size"]
 
 
+def login(kind: str, who: str = "reader", authfile: str = "") -> str:
+    """Shell: log in as `who` with a `kind` password, into `authfile` (default: REGISTRY_AUTH_FILE)."""
+    option = f" --authfile {authfile}" if authfile else ""
+    return f'{password(kind, who)}\nprintf %s "$PASS" | skopeo login{option} -u {kind} --password-stdin {HOST} >/dev/null\n'
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_inspect(workdir, kind):
-    proc = workdir.sh(f'{password(kind)}; skopeo inspect --creds "{kind}:$PASS" docker://{IMAGE}')
+    proc = workdir.sh(f"{login(kind)}skopeo inspect docker://{IMAGE}")
     assert proc.returncode == 0, describe(proc)
     info = json.loads(proc.stdout)
     assert info["Name"] == IMAGE.rsplit(":", 1)[0]
@@ -45,9 +52,7 @@ def test_inspect(workdir, kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_copy_pulls_to_dir(workdir, kind):
-    proc = workdir.sh(
-        f'{password(kind)}; skopeo copy --quiet --src-creds "{kind}:$PASS" docker://{IMAGE} dir:out'
-    )
+    proc = workdir.sh(f"{login(kind)}skopeo copy --quiet docker://{IMAGE} dir:out")
     assert proc.returncode == 0, describe(proc)
     check_dir_image(workdir.path / "out", workdir.manifest_digest())
 
@@ -57,11 +62,10 @@ def test_copy_pushes_as_writer(workdir, kind):
     tag = f"by{kind.strip('_')}"
     target = f"{REPO_PATH}/pushed:{tag}"
     proc = workdir.sh(
-        f"""{password("_json_key", "reader")}
-        skopeo copy --quiet --src-creds "_json_key:$PASS" docker://{IMAGE} dir:src
-        {password(kind, "writer")}
-        skopeo copy --quiet --dest-creds "{kind}:$PASS" dir:src docker://{target}
-        skopeo copy --quiet --src-creds "{kind}:$PASS" docker://{target} dir:back""",
+        f"""{login("_json_key")}skopeo copy --quiet docker://{IMAGE} dir:src
+        {login(kind, "writer", "writer.json")}
+        skopeo copy --quiet --dest-authfile writer.json dir:src docker://{target}
+        skopeo copy --quiet --src-authfile writer.json docker://{target} dir:back""",
     )
     assert proc.returncode == 0, describe(proc)
     source_digest = workdir.manifest_digest()
@@ -73,9 +77,8 @@ def test_copy_pushes_as_writer(workdir, kind):
 
 def test_push_by_reader_is_refused(workdir):
     proc = workdir.sh(
-        f"""{password("_json_key", "reader")}
-        skopeo copy --quiet --src-creds "_json_key:$PASS" docker://{IMAGE} dir:src
-        skopeo copy --quiet --dest-creds "_json_key:$PASS" dir:src docker://{REPO_PATH}/pushed:no""",
+        f"""{login("_json_key")}skopeo copy --quiet docker://{IMAGE} dir:src
+        skopeo copy --quiet dir:src docker://{REPO_PATH}/pushed:no""",
     )
     assert proc.returncode == 1, describe(proc)
     last = client_lines(proc.stderr)[-1]
