@@ -1,8 +1,9 @@
 """Run the guide's gcloud commands (examples/gcloud/*.sh) as written, with one of two gclouds:
 
-- "gcloud": Google's own CLI (google-cloud-cli), where it is installed, inside `garauth sandbox`,
-  so it reaches the fake's admin APIs (IAM, Resource Manager, Artifact Registry) on their real
-  hostnames over TLS. Its configuration lives in WORKDIR/gcloud/config (CLOUDSDK_CONFIG), it
+- "gcloud": Google's own CLI (google-cloud-cli), where it is installed, inside the test run's
+  shared sandbox (kit.live), whose fake serves the workdir's state for the command (and saves it
+  back), so it reaches the fake's admin APIs (IAM, Resource Manager, Artifact Registry) on their
+  real hostnames over TLS. Its configuration lives in WORKDIR/gcloud/config (CLOUDSDK_CONFIG), it
   trusts the fake's CA (CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE), usage reporting and update checks
   are off, and it is signed in as the demo project's owner with a key made for this workdir
   (WORKDIR/gcloud/owner.json, mode 0600; never committed).
@@ -24,6 +25,7 @@ from pathlib import Path
 from garauth import keyfile, sandbox
 from garauth.fake import demo, gcloud, tls
 from garauth.fake.state import State
+from kit import live
 
 REAL, STAND_IN = "gcloud", "stand-in"
 GCLOUD = shutil.which("gcloud")
@@ -113,7 +115,11 @@ class Gcloud:
             full.pop("CLOUDSDK_CORE_PROJECT", None)
             full.update(extra)
             return subprocess.run(argv, cwd=cwd, env=full, capture_output=True, text=True, timeout=timeout)
+        shared = live.shared()
         extra.update(
-            GA_GCLOUD=str(self.workdir / "gcloud"), GA_CA=str(self.workdir / "ca.pem"), GA_CWD=str(cwd)
+            GA_GCLOUD=str(self.workdir / "gcloud"), GA_CA=str(shared.session.layout.ca), GA_CWD=str(cwd)
         )
-        return sandbox.run(["sh", "-c", _REAL, "gcloud_run", *argv], self.workdir, env=extra, timeout=timeout)
+        with shared.fake.serving(self.workdir):
+            return shared.session.run(
+                ["sh", "-c", _REAL, "gcloud_run", *argv], clients=self.workdir, env=extra, timeout=timeout
+            )

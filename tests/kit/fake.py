@@ -83,16 +83,18 @@ class LiveFake:
 
     @contextlib.contextmanager
     def serving(self, workdir: Path) -> Iterator[State]:
-        """Serve the state in workdir/state.json for the duration, then save it back (tokens
-        issued, pushes), unless state.json changed meanwhile, as `garauth fake-registry` does."""
+        """Serve the state in workdir/state.json for the duration, logging to its requests.log,
+        then save the state back (tokens issued, pushes) unless state.json changed meanwhile:
+        what `garauth fake-registry --workdir WORKDIR` does."""
         loaded = _digest(workdir / "state.json")
         state = State.load(workdir)
-        previous = self._app
+        previous, previous_log = self._app, self.log
+        self.log = RequestLog(workdir / "requests.log")
         self.serve(state)
         try:
             yield state
         finally:
-            self._app = previous
+            self._app, self.log = previous, previous_log
             if _digest(workdir / "state.json") == loaded:
                 state.save(workdir)
 
