@@ -1,9 +1,9 @@
 """The one catalogue of refusals: each way a pull from Artifact Registry is refused, what the
 registry answers, and what each real client prints for it.
 
-A Refusal names a credential (a username and a password recipe, PASSWORDS), an image, and a
-change to the fake's state (kit.changes), and the token endpoint's answer, taken from the fake's
-error descriptors (garauth.fake.errors). `prints(client, refusal)` is the line each client ends
+A Refusal names a credential (a username and a password recipe, PASSWORDS), an image, a change
+to the fake's state (kit.changes), and the token endpoint's answer: one of the fake's error
+records (garauth.fake.errors), with what fills its message. `prints(client, refusal)` is the line each client ends
 with; tests/sandbox/test_refusals.py runs every refusal with every client, and each platform's
 troubleshooting cases (kit.suite.Case) say which refusal they are, so the guide's pages show
 exactly these.
@@ -64,8 +64,8 @@ class Refusal:
     name: str
     username: str  # "" sends no credential at all
     password: str  # a PASSWORDS recipe
-    status: int  # the token endpoint's HTTP status; 0 when the registry is never reached
-    answer: tuple[str, str] | None  # its (code, message); None when never reached
+    error: errors.FakeError | None  # the token endpoint's answer; None when it is never reached
+    fields: tuple[tuple[str, str], ...] = ()  # what fills the error's message
     who: str = "reader"
     image: str = IMAGE
     change: str | None = None  # a kit.changes name, made after the password (an expired token)
@@ -77,6 +77,16 @@ class Refusal:
     def host(self) -> str:
         return self.image.split("/", 1)[0]
 
+    @property
+    def status(self) -> int:
+        """The token endpoint's HTTP status; 0 when the registry is never reached."""
+        return self.error.status if self.error else 0
+
+    @property
+    def answer(self) -> tuple[str, str] | None:
+        """The token endpoint's (code, message)."""
+        return (self.error.code, self.error.text(**dict(self.fields))) if self.error else None
+
 
 def resource_of(image: str) -> str:
     """The repository a pkg.dev image names, as AR names it in a denial."""
@@ -84,63 +94,42 @@ def resource_of(image: str) -> str:
     return repository_name(project, host.removesuffix("-docker.pkg.dev"), repo)
 
 
-def _denied(image: str = IMAGE) -> tuple[str, str]:
-    return errors.denied(errors.DOWNLOAD, resource_of(image))
-
-
-def _anonymous(image: str = IMAGE) -> tuple[str, str]:
-    return errors.denied_unauthenticated(errors.DOWNLOAD, resource_of(image))
+def _on(image: str = IMAGE) -> tuple[tuple[str, str], ...]:
+    return (("permission", errors.DOWNLOAD), ("resource", resource_of(image)))
 
 
 WRONG_HOST = "us-east1-docker.pkg.dev"
 NO_SUCH_HOST = "us-central-1-docker.pkg.dev"
+WRONG_IMAGE = IMAGE.replace(HOST, WRONG_HOST)
 
 REFUSALS = {
     r.name: r
     for r in [
-        Refusal("base64-with-json-key", "_json_key", "key as base64", 401, errors.UNPARSEABLE_KEY),
-        Refusal("raw-with-json-key-base64", "_json_key_base64", "key", 401, errors.UNPARSEABLE_KEY),
-        Refusal("key-in-quotes", "_json_key", "key in quotes", 401, errors.UNPARSEABLE_KEY),
-        Refusal("escaped-newlines", "_json_key", "key with escaped newlines", 401, errors.UNPARSEABLE_KEY),
-        Refusal("double-underscore", "__json_key", "key", 401, errors.NO_VALID_CREDENTIAL),
-        Refusal("no-reader-role", "_json_key", "key", 403, _denied(), who="outsider"),
+        Refusal("base64-with-json-key", "_json_key", "key as base64", errors.UNPARSEABLE_KEY),
+        Refusal("raw-with-json-key-base64", "_json_key_base64", "key", errors.UNPARSEABLE_KEY),
+        Refusal("key-in-quotes", "_json_key", "key in quotes", errors.UNPARSEABLE_KEY),
+        Refusal("escaped-newlines", "_json_key", "key with escaped newlines", errors.UNPARSEABLE_KEY),
+        Refusal("double-underscore", "__json_key", "key", errors.NO_VALID_CREDENTIAL),
+        Refusal("no-reader-role", "_json_key", "key", errors.DENIED, _on(), who="outsider"),
+        Refusal("wrong-location", "_json_key", "key", errors.DENIED, _on(WRONG_IMAGE), image=WRONG_IMAGE),
         Refusal(
-            "wrong-location",
-            "_json_key",
-            "key",
-            403,
-            _denied(IMAGE.replace(HOST, WRONG_HOST)),
-            image=IMAGE.replace(HOST, WRONG_HOST),
-        ),  # fmt: skip
+            "no-repository", "_json_key", "key", errors.NAME_INVALID, image=f"{HOST}/{demo.PROJECT}/hello:1.0"
+        ),
+        Refusal("deleted-key", "_json_key", "key", errors.AUTHENTICATION_FAILED, change="delete key"),
         Refusal(
-            "no-repository",
-            "_json_key",
-            "key",
-            400,
-            errors.NAME_INVALID,
-            image=f"{HOST}/{demo.PROJECT}/hello:1.0",
-        ),  # fmt: skip
-        Refusal("deleted-key", "_json_key", "key", 401, errors.AUTHENTICATION_FAILED, change="delete key"),
-        Refusal(
-            "disabled-account",
-            "_json_key",
-            "key",
-            401,
-            errors.AUTHENTICATION_FAILED,
-            change="disable account",
+            "disabled-account", "_json_key", "key", errors.AUTHENTICATION_FAILED, change="disable account"
         ),
         Refusal(
             "expired-access-token",
             "oauth2accesstoken",
             "access token",
-            401,
             errors.AUTHENTICATION_FAILED,
             change="expire token",
         ),  # fmt: skip
-        Refusal("unauthenticated-request", "", "none", 403, _anonymous()),
+        Refusal("unauthenticated-request", "", "none", errors.DENIED_UNAUTHENTICATED, _on()),
         # An unset CI variable: the clients then pull anonymously; `docker login` refuses.
-        Refusal("empty-password", "_json_key", "none", 403, _anonymous()),
-        Refusal("location-typo", "_json_key", "key", 0, None, image=IMAGE.replace(HOST, NO_SUCH_HOST)),
+        Refusal("empty-password", "_json_key", "none", errors.DENIED_UNAUTHENTICATED, _on()),
+        Refusal("location-typo", "_json_key", "key", None, image=IMAGE.replace(HOST, NO_SUCH_HOST)),
     ]
 }
 
@@ -208,4 +197,4 @@ def prints(client: str, refusal: Refusal) -> str:
 
 def registry_body(refusal: Refusal) -> str:
     """The token endpoint's body for the refusal, as the fake sends it (and curl prints it)."""
-    return errors.registry_body(*refusal.answer).decode()
+    return refusal.error.body(**dict(refusal.fields)).decode()

@@ -1,15 +1,10 @@
 """The fake's lifecycle inside the sandbox: start `garauth fake-registry` on the workdir at
 FAKE_ADDR:FAKE_PORT, wait for its ready line, stop it with SIGTERM (it then saves its state), and
 keep its standard error as the workdir's .sandbox/fake.log.
-
-`python -m garauth.sandbox.fake fake-registry ARGS` is `garauth fake-registry ARGS` (same
-arguments, output, messages and exit status) without importing every other subcommand, which
-the sandbox would pay for at each start.
 """
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import shutil
 import signal
@@ -49,7 +44,7 @@ def start(layout: Layout, ready_timeout: float, env: dict[str, str]) -> subproce
             [
                 sys.executable,
                 "-m",
-                "garauth.sandbox.fake",  # `garauth fake-registry`, without the other commands' imports
+                "garauth.cli",  # which imports only the command it runs
                 "fake-registry",
                 "--workdir",
                 str(layout.root),
@@ -105,24 +100,3 @@ def keep_log(layout: Layout) -> None:
         shutil.copyfile(layout.private / "fake.err", layout.fake_log)
     except OSError:
         pass
-
-
-def _serve(argv: list[str]) -> int:
-    from garauth.errors import UserError
-    from garauth.fake import server
-
-    parser = argparse.ArgumentParser(prog="garauth fake-registry")
-    server.add_arguments(parser)
-    try:
-        return int(server.run(parser.parse_args(argv)) or 0)
-    except UserError as err:
-        print(f"garauth fake-registry: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] != ["fake-registry"]:
-        sys.exit("usage: python -m garauth.sandbox.fake fake-registry --workdir DIR --listen HOST:PORT")
-    sys.exit(_serve(sys.argv[2:]))
