@@ -7,16 +7,17 @@ pushing, with Google's own gcloud and docker-credential-gcloud inside `garauth s
   (https://github.com/docker/docker-credential-helpers#development): the server URL on stdin of
   `get`, a JSON object with `Username` and `Secret` on stdout. The username is `_dcgcloud_token`
   and the secret an access token of the signed-in account, which the registry accepts;
-- podman pulls and skopeo pushes through that entry, with no `login`.
+- the Docker Engine pulls through that entry (the docker CLI runs the helper and hands the
+  engine the credential), and so does podman; skopeo pushes through it; no `login` anywhere.
 
-Runs only where google-cloud-cli is installed (CI requires it: tests/conftest.py). The Docker
-Engine's pull through the same entry is not here yet: the engine in the sandbox is on its way.
+Runs only where google-cloud-cli is installed (CI requires it: tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -54,6 +55,10 @@ print(json.dumps({"keys": sorted(answer), "Username": answer["Username"],
 ' > helper.json
 podman pull -q "$GA_REPO/hello:1.0" >/dev/null
 podman image inspect --format '{{.Digest}}' "$GA_REPO/hello:1.0" > pulled.txt
+if [ -n "${DOCKER_HOST:-}" ] && command -v docker >/dev/null; then
+  docker pull -q "$GA_REPO/hello:1.0" >/dev/null
+  docker image inspect --format '{{index .RepoDigests 0}}' "$GA_REPO/hello:1.0" > engine.txt
+fi
 skopeo copy -q "oci:$GA_LAYOUT:pushed" "docker://$GA_REPO/pushed:1.0"
 skopeo inspect --raw "docker://$GA_REPO/pushed:1.0" | "$PY" -c '
 import hashlib, sys; print("sha256:" + hashlib.sha256(sys.stdin.buffer.read()).hexdigest())' > pushed.txt
@@ -131,6 +136,17 @@ def test_podman_pulls_through_the_helper(flow):
     assert (cwd / "pulled.txt").read_text().strip() == digest
     token_requests = [r for r in _log(workdir) if r["path"] == "/v2/token" and r.get("username")]
     assert token_requests and {r["username"] for r in token_requests} == {"_dcgcloud_token"}
+
+
+def test_the_docker_engine_pulls_through_the_helper(flow):
+    workdir, cwd, _, _ = flow
+    if not (cwd / "engine.txt").exists():
+        if os.environ.get("GARAUTH_REQUIRE_SANDBOX") == "1":
+            pytest.fail("the Docker Engine did not run in the shared sandbox")
+        pytest.skip("the Docker Engine or the docker CLI is not available here")
+    state = State.load(workdir)
+    digest, _, _ = state.get_manifest(repository_name(demo.PROJECT, demo.LOCATION, demo.REPO), "hello", "1.0")
+    assert (cwd / "engine.txt").read_text().strip() == f"{REPO}/hello@{digest}"
 
 
 def test_skopeo_pushes_through_the_helper(flow):
