@@ -22,6 +22,7 @@ pytest_plugins = ["kit.fixtures"]
 # Google's CLI: the guide's gcloud scripts must run with it in CI, not only with the stand-in.
 GCLOUD_CLIENTS = ("gcloud", "docker-credential-gcloud")
 GCLOUD_INSTALL = "https://cloud.google.com/sdk/docs/install#deb"
+KUBECTL_INSTALL = "https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/"
 
 
 def pytest_sessionstart(session):
@@ -37,6 +38,12 @@ def pytest_sessionstart(session):
         pytest.exit(
             f"GARAUTH_REQUIRE_SANDBOX=1 but {', '.join(missing)} (google-cloud-cli) is not installed: the "
             f"guide's gcloud scripts must run with Google's gcloud, not the stand-in; install it ({GCLOUD_INSTALL})",
+            returncode=1,
+        )
+    if shutil.which("kubectl") is None:
+        pytest.exit(
+            f"GARAUTH_REQUIRE_SANDBOX=1 but kubectl is not installed: the guide's kubectl commands must run "
+            f"with the real kubectl; install it ({KUBECTL_INSTALL})",
             returncode=1,
         )
     if os.environ.get("GARAUTH_GCLOUD") == "stand-in":

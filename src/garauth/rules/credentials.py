@@ -78,7 +78,15 @@ def password_in_file(spec: PullSpec) -> Iterator[Hit]:
             own(field),
             own(cred.password_kind),
         ),
+        own(_FIX_IN_FILE[spec.platform]) if spec.platform in _FIX_IN_FILE else None,
     )
+
+
+# Where a platform keeps the secret instead, when the rule's own fix (a CI variable) does not apply.
+_FIX_IN_FILE = {
+    "kubernetes": "Treat it as leaked: disable and replace the key, create the Secret in the cluster "
+    "with kubectl create secret docker-registry instead of committing its manifest, and remove the file.",
+}
 
 
 def secret_in_username(spec: PullSpec) -> Iterator[Hit]:
