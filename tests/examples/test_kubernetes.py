@@ -1,7 +1,10 @@
-"""Kubernetes examples: the manifests pass the Kubernetes API's strict schema and `garauth check`;
-the pull Secrets are what `kubectl create secret docker-registry --dry-run=client -o yaml`
-prints (run with the real kubectl, with a key made per test); the reader finds, for every image,
-the credential the kubelet would send.
+"""Kubernetes, on the test kit: the manifests pass the Kubernetes API's strict schema and
+`garauth check`; the pull Secrets are what `kubectl create secret docker-registry --dry-run=client
+-o yaml` prints (run with the real kubectl, with a key made per test); the reader finds, for every
+image, the credential the kubelet would send; and containerd, the runtime Kubernetes nodes pull
+with, pulls each image in the sandbox with the username and password decoded from that Secret.
+The troubleshooting page's failures are the kit's refusals, reproduced with containerd and
+worded as the kubelet reports them.
 
 The stored Secrets (output/*.txt) hold a placeholder key, never a real one: they are what the
 script prints for a key file whose private key is garauth.rules.pages.PLACEHOLDER.
@@ -13,17 +16,24 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from stored_output import compare
 
 from garauth import keyfile, yamlfile
 from garauth.commands.check import examine
+from garauth.fake.state import repository_name
 from garauth.model import CredentialKind
 from garauth.readers import docker_config
 from garauth.readers import kubernetes as reader
 from garauth.rules import pages
+from kit.availability import needs_sandbox
+from kit.outputs import client_lines, compare, describe
+from kit.refusals import REFUSALS, prints
+from kit.runner import Basic, pull_image, registry_answer
+from kit.suite import PlatformSuite
+from kit.workdir import Workdir
 
 FOLDER = Path(__file__).resolve().parents[2] / "examples" / "kubernetes"
 MANIFESTS = sorted(FOLDER.glob("*.yaml"))
@@ -73,23 +83,23 @@ def kubectl() -> str:
     return found
 
 
-def run_script(tmp_path: Path, key_text: str) -> dict[str, str]:
-    """Run create-pull-secrets.sh as written in an empty folder holding key.json; the Secrets it
+def run_script(tmp_path: Path, key_text: str, script: Path = SCRIPT) -> dict[str, str]:
+    """Run a Secret-making script as written in an empty folder holding key.json; the Secrets it
     writes, by file name. The key reaches kubectl through a file, never through argv."""
     kubectl()
     (tmp_path / "key.json").write_text(key_text)
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}  # no kubeconfig: --dry-run=client
     proc = subprocess.run(
-        ["sh", str(SCRIPT)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        ["sh", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not (tmp_path / "config.json").exists(), "the script leaves the Docker config behind"
-    return {name: (tmp_path / name).read_text() for name in SECRETS.values()}
+    return {name: (tmp_path / name).read_text() for name in SECRETS.values() if (tmp_path / name).exists()}
 
 
 def normalized(text: str) -> dict:
     """A Secret as the API sees it: YAML values, metadata fields written as null left out
-    (kubectl 1.32 prints creationTimestamp: null, which later versions omit)."""
+    (kubectl 1.32 prints creationTimestamp: null: to the API, a null field is an absent one)."""
     doc = json.loads(json.dumps(yamlfile.load("secret.yaml", text)))
     doc["metadata"] = {k: v for k, v in doc["metadata"].items() if v is not None}
     return doc
@@ -142,7 +152,7 @@ def cluster(key_text: str | None = None) -> str:
 # -- the manifests ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", MANIFESTS + BROKEN, ids=lambda p: str(p.relative_to(FOLDER)))
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: str(p.relative_to(FOLDER)))
 def test_manifest_passes_the_strict_kubernetes_schema(path):
     result = reader.read(path)
     assert result.errors == [], "\n".join(map(str, result.errors))
@@ -181,13 +191,6 @@ def test_garauth_check_flags_a_committed_secret_once(stored):
     _, found = examine(stored.replace(".txt", ".yaml"), (FOLDER / "output" / stored).read_text())
     assert [f.rule for f in found] == ["GA102"]
     assert "kubectl create secret docker-registry" in found[0].fix
-
-
-def test_a_committed_secret_is_flagged_as_the_troubleshooting_page_shows():
-    relative = "kubernetes/broken/committed-secret.yaml"
-    _, found = examine(relative, pages.example_text(relative))
-    assert [f.rule for f in found] == ["GA102"]
-    compare(FOLDER / "errors" / "committed-secret.check.txt", pages.check_output(relative))
 
 
 # -- the kubectl command ----------------------------------------------------------------------------------
@@ -238,3 +241,158 @@ def test_each_image_gets_the_credential_of_its_pods_secret():
     assert images["Deployment"].context["pull_secrets_from"] == "serviceaccount"
     assert images["Deployment"].context["secret"] == "ar-pull-json-key-base64"
     assert images["Deployment"].credential.username == "_json_key_base64"
+
+
+# -- on the test kit: pulls with containerd, and the troubleshooting page's failures ---------------------------
+
+
+def stored_secrets(key_text: str | None = None) -> dict[str, str]:
+    """Secret name -> its manifest: the stored ones, with `key_text` in the placeholder's place."""
+    out = {}
+    for stored in SECRETS:
+        text = (FOLDER / "output" / stored).read_text()
+        out[yamlfile.load(stored, text)["metadata"]["name"]] = filled(text, key_text) if key_text else text
+    return out
+
+
+def applied(path: Path, secrets: dict[str, str]) -> list:
+    """The documents `kubectl apply` would send for `path` with the Secrets beside it."""
+    docs = [yamlfile.load(f"{name}.yaml", text) for name, text in secrets.items()]
+    return docs + yamlfile.load_all(path)
+
+
+def sent(spec, secrets: dict[str, str]) -> Basic | None:
+    """What the kubelet hands containerd for `spec`: the matched Secret entry, decoded (the
+    test's own values: never printed or asserted on), or nothing."""
+    if spec.credential.kind is CredentialKind.NONE:
+        return None
+    assert spec.credential.kind is CredentialKind.BASIC, f"{spec.position}: {spec.credential.kind}"
+    username, password = decoded_entries(secrets[spec.context["secret"]])[spec.context["registry_key"]]
+    return Basic(username, password)
+
+
+# How the kubelet reports a failed pull on a containerd node, around containerd's own message:
+# `Failed to pull image "IMAGE": failed to pull and unpack image "IMAGE": ...` in
+# awslabs/kubeflow-manifests#833 (older kubelets add "rpc error: code = Unknown desc = " before
+# "failed to pull and unpack image": Azure-Samples/container-apps-store-api-microservice#33).
+# The rest is what ctr prints, without its "ctr: " prefix.
+KUBELET = 'Failed to pull image "{image}": failed to pull and unpack image "{image}": {error}'
+
+
+@dataclass(frozen=True)
+class K8sCase:
+    """A failure the troubleshooting page shows; stored outputs under errors/: NAME.kubelet.txt
+    (containerd's message as the kubelet reports it), NAME.registry.txt (the token endpoint's
+    own answer), NAME.check.txt (garauth check, when the mistake is in the manifest)."""
+
+    name: str
+    manifests: tuple[str, ...]  # relative to examples/, applied together
+    refusal: str | None = None  # its entry in kit.refusals
+    script: str | None = None  # relative to examples/: makes the Secret with kubectl from `who`'s key
+    who: str = "reader"
+    rule: str | None = None  # what garauth check reports for the manifests
+    stored_check: bool = False  # the page shows garauth check's output (errors/NAME.check.txt)
+
+
+class TestKubernetes(PlatformSuite):
+    platform = "kubernetes"
+    reader = reader
+    pattern = "*.yaml"
+    engine = "containerd"
+    job_image_error = KUBELET
+    cases = [
+        K8sCase("wrong-host", ("rules/GA704/bad.yaml",), "unauthenticated-request", rule="GA704"),
+        K8sCase("opaque-secret", ("rules/GA701/bad.yaml",), "unauthenticated-request", rule="GA701"),
+        K8sCase("other-namespace", ("rules/GA706/bad.yaml",), "unauthenticated-request", rule="GA706"),
+        K8sCase(
+            "base64-as-json-key",
+            ("kubernetes/pod.yaml",),
+            "base64-with-json-key",
+            script="kubernetes/broken/base64-as-json-key.sh",
+        ),
+        K8sCase(
+            "no-reader-role",
+            ("kubernetes/pod.yaml",),
+            "no-reader-role",
+            script="kubernetes/create-pull-secrets.sh",
+            who="outsider",
+        ),
+        K8sCase(
+            "committed-secret", ("kubernetes/broken/committed-secret.yaml",), rule="GA102", stored_check=True
+        ),
+    ]
+
+    @classmethod
+    def ar_pulls(cls, path: Path) -> list:
+        """Each Artifact Registry image of `path`, read with the stored pull Secrets beside it,
+        as `kubectl apply -f` of the folder would create them."""
+        result = reader.read_docs(str(path), applied(path, stored_secrets()))
+        assert result.errors == [], [str(e) for e in result.errors]
+        return [s for s in result.pullspecs if s.image is not None and s.image.ar is not None]
+
+    @needs_sandbox
+    def test_image_pulls_as_written(self, pullspec, workdir: Workdir):
+        """containerd pulls the image with the credential decoded from the pull Secret the
+        kubelet would choose, the Secret holding the demo reader's key."""
+        path, spec = pullspec
+        secrets = stored_secrets(workdir.key_text("reader"))
+        result = reader.read_docs(str(path), applied(path, secrets))
+        (live,) = [s for s in result.pullspecs if s.position == spec.position]
+        cred = sent(live, secrets)
+        assert cred is not None, f"{spec.position}: no pull Secret matches {spec.image_text}"
+        proc = pull_image(spec.image_text, cred, workdir, engine="containerd")
+        assert proc.returncode == 0, describe(proc)
+        ar = spec.image.ar
+        expected = workdir.state.get_manifest(
+            repository_name(ar.project, ar.location, ar.repository), ar.image, spec.image.reference
+        )
+        assert expected is not None and proc.stdout.strip().rpartition("@")[2] == expected[0], describe(proc)
+
+    @needs_sandbox
+    def test_failure_prints_what_the_page_shows(self, case: K8sCase, workdir: Workdir, tmp_path):
+        errors = self.errors_folder()
+        text = "\n---\n".join((pages.EXAMPLES / m).read_text() for m in case.manifests)
+        if case.rule:
+            fmt, found = examine(case.manifests[0], text)
+            assert fmt == reader.NAME and [f.rule for f in found] == [case.rule]
+            if case.stored_check:
+                compare(errors / f"{case.name}.check.txt", pages.check_output(case.manifests[0]))
+        if not case.refusal:
+            return
+        secrets = {}
+        if case.script:
+            made = run_script(tmp_path, workdir.key_text(case.who), pages.EXAMPLES / case.script)
+            secrets = {yamlfile.load("s.yaml", t)["metadata"]["name"]: t for t in made.values()}
+        docs = [yamlfile.load("s.yaml", t) for t in secrets.values()] + yamlfile.load_all("k8s.yaml", text)
+        (spec,) = [s for s in reader.read_docs("k8s.yaml", docs).pullspecs if s.image is not None]
+        cred = sent(spec, {**secrets, **_inline_secrets(text)})
+        refusal = REFUSALS[case.refusal]
+        password = refusal.password_for(workdir)
+        # The page's failure is the catalogue's refusal: the same image and credential.
+        wanted = Basic(refusal.username, password) if refusal.username else None
+        assert (spec.image_text, cred) == (refusal.image, wanted), f"{case.name} is not {refusal.name}"
+        result = pull_image(spec.image_text, cred, workdir, engine="containerd")
+        assert result.returncode != 0, f"{case.name}: the pull was expected to fail\n{describe(result)}"
+        message = client_lines(result.stderr)[-1]
+        assert message == prints("ctr", refusal), describe(result)
+        error = message.removeprefix("ctr: ")
+        compare(
+            errors / f"{case.name}.kubelet.txt", KUBELET.format(image=spec.image_text, error=error) + "\n"
+        )
+        answer = registry_answer(spec.image_text, cred, workdir)
+        assert answer.returncode == 0 and '"token"' not in answer.stdout, f"{case.name}: a token was issued"
+        compare(errors / f"{case.name}.registry.txt", answer.stdout)
+
+    def test_every_stored_output_belongs_to_a_case(self):
+        names = {c.name for c in self.cases}
+        strays = [p.name for p in self.errors_folder().glob("*.txt") if p.name.split(".")[0] not in names]
+        assert strays == []
+
+
+def _inline_secrets(text: str) -> dict[str, str]:
+    """The Secrets written in the case's own manifests (no credential in them: see the rules' examples)."""
+    out = {}
+    for doc in yamlfile.load_all("k8s.yaml", text):
+        if isinstance(doc, dict) and doc.get("kind") == "Secret":
+            out[doc["metadata"]["name"]] = json.dumps(doc)
+    return out
