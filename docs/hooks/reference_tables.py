@@ -78,6 +78,17 @@ def limits_table() -> str:
     return "\n".join(rows)
 
 
+@_marker("formats-table")
+def formats_table() -> str:
+    from garauth.readers import config_readers, keyfile, text_readers
+
+    rows = ["| Format | garauth reads |", "| --- | --- |"]
+    for reader in [*config_readers(), *text_readers(), keyfile]:
+        doc = " ".join((reader.__doc__ or "").strip().split("\n\n")[0].split())
+        rows.append(f"| `{reader.NAME}` | {doc} |")
+    return "\n".join(rows)
+
+
 @_marker("location-count")
 def location_count() -> str:
     return str(len(data.locations()))

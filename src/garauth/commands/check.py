@@ -4,9 +4,10 @@
                   [--ignore ID,...] [--config FILE]
 
 PATH is a file, a folder (searched for *.yml, *.yaml, *.json and *.sh files, skipping hidden
-folders, node_modules and .venv) or - for standard input; the default is the current folder.
-Each file's format is recognised from its content: CircleCI configs, Docker's config.json,
-shell scripts (registry logins), and service-account key files.
+folders but .circleci and .github, node_modules and .venv) or - for standard input; the default
+is the current folder. Each file's format is recognised from its content: CI configs (CircleCI,
+and the other platforms garauth has readers for), Kubernetes manifests, Docker's config.json,
+shell scripts (registry logins) and service-account key files; the CLI reference page lists them.
 A file garauth does not recognise is listed as skipped.
 
 Each finding is printed as `file:line:col: ID severity message`, with the fix and the rule's
@@ -52,6 +53,7 @@ from garauth.rules import file_findings, findings, rules
 
 CANDIDATES = (".yml", ".yaml", ".json", ".sh")
 SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", "site"}
+SHOWN_DOT_DIRS = {".circleci", ".github", ".gitlab"}  # hidden folders where CI configs live
 _IGNORE = re.compile(r"#\s*garauth:\s*ignore\[([A-Z0-9_, ]+)\]")
 
 
