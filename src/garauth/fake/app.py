@@ -31,6 +31,7 @@ from pathlib import Path
 from garauth import data
 from garauth.fake import errors
 from garauth.fake.artifactregistry import ArtifactRegistry
+from garauth.fake.github_oidc import GithubIssuer
 from garauth.fake.iam import Iam
 from garauth.fake.iamcredentials import IamCredentials
 from garauth.fake.oauth import OAuth
@@ -81,6 +82,7 @@ class FakeGoogle:
             ep["sts"]: Sts(state),
             ep["iamcredentials"]: IamCredentials(state),
             ep["circleci_oidc"]: OidcIssuer(state),
+            ep["github_oidc"]: GithubIssuer(state),
             # the admin APIs the guide's gcloud commands call
             ep["iam"]: Iam(state),
             ep["cloudresourcemanager"]: ResourceManager(state),

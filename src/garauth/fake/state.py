@@ -742,6 +742,11 @@ class State:
             raise Invalid("The issuer URI must start with https://.")
         if "google.subject" not in attribute_mapping:
             raise Invalid("The attribute mapping must map google.subject.")
+        from garauth.fake.github_oidc import condition_problem  # it imports this module
+
+        problem = condition_problem(issuer, attribute_condition)
+        if problem:
+            raise Invalid(problem)
         with self.lock:
             if pool not in self.pools:
                 raise NotFound(f"no pool {pool}")
