@@ -335,6 +335,12 @@ SECTIONS: tuple[Section, ...] = (
                 ('test_google.py::test_issuer_discovery_and_jwks',),
             ),
             Row(
+                "GitHub's token",
+                "`iss` `https://token.actions.githubusercontent.com`, `aud` the owner's URL by default (google-github-actions/auth asks for `https://iam.googleapis.com/` + the provider), `sub` `repo:OWNER/REPO:ref:REF`, `repository` and `repository_owner` claims ([GitHub OIDC reference](https://docs.github.com/en/actions/reference/security/oidc)); five minutes' life (the [auth README](https://github.com/google-github-actions/auth#inputs-workload-identity-federation); GitHub does not document it)",
+                "`github_oidc.mint_github_token` makes such tokens, signed with the fake's issuer key; the issuer serves discovery at `/.well-known/openid-configuration` and keys at `/.well-known/jwks` (path **UNCONFIRMED**); other paths 404 with the fake's own body (**UNCONFIRMED**)",
+                ('test_github_oidc.py::test_discovery_document_and_keys_verify_a_minted_token', 'test_github_oidc.py::test_github_token_exchanges_for_an_access_token_that_pulls', 'test_github_oidc.py::test_the_token_expires_after_five_minutes'),
+            ),
+            Row(
                 'Pool named with the project ID',
                 'A 400 "invalid audience" ([google-github-actions/auth#269](https://github.com/google-github-actions/auth/issues/269)); the text `Invalid value for "audience". This value should be the full resource name of the Identity Provider. ...` was seen for a malformed audience ([auth#60](https://github.com/google-github-actions/auth/issues/60))',
                 '400 `invalid_request` with that text. That a project ID gets exactly this: **UNCONFIRMED**',
