@@ -4,6 +4,8 @@ file says; findings come from garauth.rules (named by rule ID)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -281,3 +283,24 @@ def test_over_the_job_limit_is_one_line(monkeypatch):
 def test_garauth_check_recognises_a_workflow():
     name, found = examine(".github/workflows/ci.yml", job("steps:\n  - run: echo hi\n"))
     assert (name, found) == (gha.NAME, [])
+
+
+def test_garauth_check_walks_into_dot_github(tmp_path):
+    """`garauth check` on a repository finds .github/workflows (a hidden folder it walks into)."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        job(
+            "container:\n  image: us-central1-docker.pkg.dev/demo-project/demo-repo/hello:1.0\n"
+            "  credentials:\n    username: _json_key\n    passwrd: ${{ secrets.K }}\n"
+            "steps:\n  - run: echo hi\n"
+        )
+    )
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.yml").write_text("on: push\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "garauth", "check", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert ".github/workflows/ci.yml:" in proc.stdout and "GA503" in proc.stdout
+    assert ".hidden" not in proc.stdout
