@@ -9,6 +9,7 @@
 #   containerd       containerd 1.6 and ctr: the runtime Kubernetes nodes pull with
 #   iproute2, util-linux   `ip`, `unshare` and `nsenter`, which build and join the sandbox
 #   curl             shows the registry's own error body in the sandbox tests
+#   jq               minifies a key file as examples/github/store-key.sh does
 # The engines are checked by their daemons (dockerd, containerd), not by a `docker` command:
 # a docker CLI alone is not an engine. They are installed without starting the machine's own
 # services (policy-rc.d): the tests start their own, inside the sandbox, and stop them.
@@ -28,6 +29,7 @@ need ip iproute2
 need unshare util-linux
 need nsenter util-linux
 need curl curl
+need jq jq
 fi
 
 [ -z "$missing" ] && exit 0

@@ -19,7 +19,14 @@ AVAILABLE, WHY_NOT = sandbox.available()
 REQUIRED = os.environ.get("GARAUTH_REQUIRE_SANDBOX") == "1"
 
 # Client commands the tests run, and the Debian package that provides each.
-TOOLS = {"skopeo": "skopeo", "podman": "podman", "docker": "docker.io", "curl": "curl", "ctr": "containerd"}
+TOOLS = {
+    "skopeo": "skopeo",
+    "podman": "podman",
+    "docker": "docker.io",
+    "curl": "curl",
+    "ctr": "containerd",
+    "jq": "jq",
+}
 
 
 def tool_missing(tool: str) -> str:
