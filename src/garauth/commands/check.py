@@ -125,7 +125,7 @@ def _files(paths: list[str], outcome: Outcome):
             found = []
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(
-                    d for d in dirs if (not d.startswith(".") or d == ".circleci") and d not in SKIP_DIRS
+                    d for d in dirs if (not d.startswith(".") or d in SHOWN_DOT_DIRS) and d not in SKIP_DIRS
                 )
                 found += [os.path.join(root, n) for n in sorted(names) if n.endswith(CANDIDATES)]
             yield from found
