@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -66,7 +67,12 @@ def test_a_path_the_fake_does_not_serve_is_404(client, owner):
 
 def test_request_log_names_the_caller_and_never_the_token(fake, client, owner):
     client.get(f"{CRM}/projects/{demo.PROJECT}", headers=owner)
-    record = fake.log.records[-1]
+    # The server logs a request once its response is sent, which the client may see first.
+    deadline = time.monotonic() + 5
+    while not any(r.get("host") == EP["cloudresourcemanager"] for r in fake.log.records):
+        assert time.monotonic() < deadline, "the request was never logged"
+        time.sleep(0.02)
+    record = [r for r in fake.log.records if r.get("host") == EP["cloudresourcemanager"]][-1]
     assert record["host"] == EP["cloudresourcemanager"]
     assert record["principal"] == f"serviceAccount:{demo.email(demo.OWNER)}"
     assert owner["Authorization"].split()[1] not in json.dumps(fake.log.records)
