@@ -99,3 +99,19 @@ def test_every_broken_example_is_in_the_troubleshooting_map():
     visible = {example for example, _ in TROUBLESHOOTING.values()}
     # wrong-location.yml names a real location; only the registry can tell the repository is elsewhere.
     assert broken - visible == {"circleci/broken/wrong-location.yml"}
+
+
+def test_a_workload_identity_credential_configuration_is_not_judged_as_a_key():
+    """A credential configuration holds no secret and is meant to be committed: `garauth check`
+    reads it as a key-file candidate and finds nothing (GA402 is for keys that will not work)."""
+    config = (
+        '{"type": "external_account", "audience": "//iam.googleapis.com/projects/123456789012/'
+        'locations/global/workloadIdentityPools/ci/providers/ci", "subject_token_type": '
+        '"urn:ietf:params:oauth:token-type:jwt", "token_url": "https://sts.googleapis.com/v1/token", '
+        '"credential_source": {"file": "/tmp/oidc_token"}}'
+    )
+    fmt, found = examine("credential-config.json", config)
+    assert fmt is not None
+    assert found == [], [f"{f.rule}: {f.message}" for f in found]
+    fmt, found = examine("broken-key.json", config.replace("external_account", "service_account"))
+    assert {f.rule for f in found} == {"GA402"}

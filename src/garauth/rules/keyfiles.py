@@ -28,6 +28,8 @@ def key_unusable(key: KeyFile) -> Iterator[Hit]:
         return
     if facts.key is None and not facts.layers and not facts.private_key_material:
         return  # not a key file at all
+    if facts.key is not None and facts.key.get("type") == "external_account" and not facts.private_key_material:
+        return  # a Workload Identity Federation credential configuration: no secret, and not meant as a key
     yield Hit(
         key.position,
         fmt("Not usable as a registry password: {}.", Safe(keyfile.describe_problems(facts))),
@@ -60,7 +62,9 @@ RULES = [
         why=(
             "Secret stores and copy-paste add layers around a key: quotes, escaped quotes, base64 "
             "twice, a lost end. Artifact Registry then answers `Unable to parse json key`. garauth "
-            "takes the layers off one by one and names each."
+            "takes the layers off one by one and names each. A Workload Identity Federation "
+            "credential configuration (`\"type\": \"external_account\"`) holds no secret and is not "
+            "judged here; `garauth key check` still says it is not a key."
         ),
         bad="rules/GA402/bad.json",
         good="circleci/json-key-base64.yml",
