@@ -49,6 +49,21 @@ def test_a_finding_is_one_line_with_its_fix_and_page(capsys):
     assert lines[2] == f"    see: {data.site_url()}reference/rules/GA101/"
 
 
+def test_an_unversioned_helper_username_is_told_which_build_writes_the_real_one(capsys, tmp_path):
+    """docker-credential-gcr built without a version sends _dcgcr__token; the fix cannot be a
+    name to type, so it names what sends an accepted one."""
+    config = tmp_path / "config.yml"
+    config.write_text(BAD.read_text(encoding="utf-8").replace("__json_key", "_dcgcr__token"), encoding="utf-8")
+    code, out, _ = run(capsys, str(config))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith("GA101 error Artifact Registry does not accept the username _dcgcr__token.")
+    assert lines[1] == (
+        "    fix: Use a released build of docker-credential-gcr (its version fills X_Y_Z): "
+        "the name it sends, _dcgcr_X_Y_Z_token, takes an OAuth 2.0 access token."
+    )
+
+
 def test_fail_on_error_lets_warnings_pass(capsys):
     warning = EXAMPLES / "circleci" / "broken" / "access-token.yml"  # GA106, a warning
     assert run(capsys, str(warning))[0] == 1

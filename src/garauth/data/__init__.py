@@ -40,6 +40,7 @@ class Username:
     documented: bool  # named on Google's Docker authentication page
     source: str  # URL of the primary source
     pattern: str | None = None  # whole-match regular expression, for a family of names
+    sent_by: str | None = None  # for a family: the tool that writes the name
 
     def matches(self, username: str) -> bool:
         if self.pattern is not None:
@@ -132,6 +133,7 @@ def usernames() -> tuple[Username, ...]:
             documented=u["documented"],
             source=links[u["source"]],
             pattern=u.get("pattern"),
+            sent_by=u.get("sent_by"),
         )
         for u in raw["username"]
     )

@@ -42,16 +42,16 @@ def username_not_accepted(spec: PullSpec) -> Iterator[Hit]:
         return
     if data.username(name) is not None or _secret_like(name):
         return  # a secret written as the username is GA103's
-    best = nearest_username(name)
+    best = {u.name: u for u in data.usernames()}[nearest_username(name)]
+    takes = own(_PASSWORDS[best.password])
+    if best.sent_by:  # a family of names: the tool writes it, with its own version in it
+        fix = fmt("Use {}: the name it sends, {}, takes {}.", own(best.sent_by), own(best.name), takes)
+    else:
+        fix = fmt("Write {}: {} takes {}.", own(best.name), own(best.name), takes)
     yield Hit(
         _where(spec, "username"),
         fmt("Artifact Registry does not accept the username {}.", boundary.name(name)),
-        fmt(
-            "Write {}: {} takes {}.",
-            own(best),
-            own(best),
-            own(_PASSWORDS[{u.name: u for u in data.usernames()}[best].password]),
-        ),
+        fix,
     )
 
 
