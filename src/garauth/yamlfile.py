@@ -14,8 +14,10 @@ parser is used, never its YAML 1.1 loader); this module builds the values itself
 
 Values are dicts (`YamlMap`), lists (`YamlSeq`), str, int, float, bool and None. An alias is
 the same object as its anchor (never a copy). Merge keys (`<<: *base`) are applied as CircleCI
-and GitLab read them. Tags other than the core schema's (`!!str`, `!!int`, `!!float`, `!!bool`,
-`!!null`, `!!map`, `!!seq`) are refused with their position.
+and GitLab read them. The core schema's tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`,
+`!!map`, `!!seq`) are applied. A local tag (`!name`, such as GitLab's `!reference`) is kept, not
+applied: the node is read as if untagged and carries the tag (`.tag` on a mapping, a sequence or a
+`TaggedStr`), for a reader whose platform defines it. Any other tag is refused with its position.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ CORE = "tag:yaml.org,2002:"
 class YamlMap(dict):
     """A mapping that remembers where it, its keys and its values were written (1-based)."""
 
-    __slots__ = ("pos", "where")
+    __slots__ = ("pos", "where", "tag")
 
-    def __init__(self, pos: tuple[int, int]) -> None:
+    def __init__(self, pos: tuple[int, int], tag: str | None = None) -> None:
         self.pos = pos
+        self.tag = tag  # a local tag written on it (`!name`), else None
         self.where: dict[Any, tuple[int, int, int, int]] = {}  # key -> key line, column, value line, column
 
     def key_pos(self, key: Any) -> tuple[int, int]:
@@ -55,11 +58,23 @@ class YamlMap(dict):
 class YamlSeq(list):
     """A sequence that remembers where it and each item were written (1-based)."""
 
-    __slots__ = ("pos", "item_pos")
+    __slots__ = ("pos", "item_pos", "tag")
 
-    def __init__(self, pos: tuple[int, int]) -> None:
+    def __init__(self, pos: tuple[int, int], tag: str | None = None) -> None:
         self.pos = pos
         self.item_pos: list[tuple[int, int]] = []
+        self.tag = tag  # a local tag written on it (`!name`), else None
+
+
+class TaggedStr(str):
+    """A scalar written with a local tag (`!name value`): its text, unresolved, and the tag."""
+
+    tag: str
+
+
+def _local(tag: str) -> bool:
+    """A local tag (`!name`), which a platform may define; `!!name` arrives expanded to CORE."""
+    return tag.startswith("!") and len(tag) > 1
 
 
 # -- reading the text ------------------------------------------------------------------------------
@@ -310,7 +325,8 @@ class _Builder:
 
     def _start(self, stack: list[_Frame], is_map: bool, event: Any, pos: tuple[int, int]) -> None:
         tag = event.tag
-        if tag is not None and tag != CORE + ("map" if is_map else "seq"):
+        local = tag if tag is not None and _local(tag) else None
+        if tag is not None and local is None and tag != CORE + ("map" if is_map else "seq"):
             raise self.fail(
                 fmt("the YAML tag {} is not one garauth reads (YAML 1.2 core schema); remove it.", _tag(tag)),
                 pos,
@@ -324,7 +340,7 @@ class _Builder:
                 pos,
             )
         self._count(1, pos)
-        stack.append(_Frame(YamlMap(pos) if is_map else YamlSeq(pos), event.anchor))
+        stack.append(_Frame(YamlMap(pos, local) if is_map else YamlSeq(pos, local), event.anchor))
 
     def _count(self, n: int, pos: tuple[int, int]) -> None:
         self.total += n
@@ -408,6 +424,9 @@ class _Builder:
                 raise self.fail(fmt("a value tagged {} is not one.", _tag(tag)), pos)
             if want is float:
                 value = float(value)
+        elif _local(tag):
+            value = TaggedStr(text)
+            value.tag = tag
         else:
             raise self.fail(
                 fmt("the YAML tag {} is not one garauth reads (YAML 1.2 core schema); remove it.", _tag(tag)),
