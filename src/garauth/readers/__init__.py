@@ -42,9 +42,9 @@ def config_readers() -> list:
     """Readers of YAML or JSON documents, in the order `garauth check` asks them `detect`. A
     reader of several documents per file (Kubernetes manifests) provides `read_docs(path, docs)`
     instead of `read_doc(path, doc)`."""
-    from garauth.readers import circleci, docker_config, github_actions, kubernetes
+    from garauth.readers import bitbucket_pipelines, circleci, docker_config, github_actions, gitlab_ci, kubernetes
 
-    return [circleci, github_actions, kubernetes, docker_config]
+    return [circleci, github_actions, kubernetes, gitlab_ci, bitbucket_pipelines, docker_config]
 
 
 def text_readers() -> list:
