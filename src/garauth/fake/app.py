@@ -32,6 +32,7 @@ from garauth import data
 from garauth.fake import errors
 from garauth.fake.artifactregistry import ArtifactRegistry
 from garauth.fake.github_oidc import GithubIssuer
+from garauth.fake.gitlab_bitbucket_oidc import BitbucketIssuer, GitlabIssuer
 from garauth.fake.iam import Iam
 from garauth.fake.iamcredentials import IamCredentials
 from garauth.fake.oauth import OAuth
@@ -83,6 +84,8 @@ class FakeGoogle:
             ep["iamcredentials"]: IamCredentials(state),
             ep["circleci_oidc"]: OidcIssuer(state),
             ep["github_oidc"]: GithubIssuer(state),
+            ep["gitlab_oidc"]: GitlabIssuer(state),
+            ep["bitbucket_oidc"]: BitbucketIssuer(state),
             # the admin APIs the guide's gcloud commands call
             ep["iam"]: Iam(state),
             ep["cloudresourcemanager"]: ResourceManager(state),

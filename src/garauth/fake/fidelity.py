@@ -341,6 +341,18 @@ SECTIONS: tuple[Section, ...] = (
                 ('test_github_oidc.py::test_discovery_document_and_keys_verify_a_minted_token', 'test_github_oidc.py::test_github_token_exchanges_for_an_access_token_that_pulls', 'test_github_oidc.py::test_the_token_expires_after_five_minutes'),
             ),
             Row(
+                "GitLab's ID token",
+                '`iss` the instance URL (`https://gitlab.com`), `sub` `project_path:GROUP/PROJECT:ref_type:TYPE:ref:REF`, `aud` from `id_tokens:`, GitLab\'s claims (`namespace_path`, `project_path`, `ref`, ...) ([ID token authentication](https://docs.gitlab.com/ci/secrets/id_token_authentication/))',
+                '`mint_gitlab_token` makes such tokens, STS trusts them; lifetime one hour and the JWKS path `/oauth/discovery/keys`: **UNCONFIRMED**',
+                ('test_gitlab_bitbucket_oidc.py::test_a_gitlab_id_token_is_exchanged_and_pulls', 'test_gitlab_bitbucket_oidc.py::test_discovery_and_keys'),
+            ),
+            Row(
+                "Bitbucket's step token",
+                '`iss` `https://api.bitbucket.org/2.0/workspaces/WORKSPACE/pipelines-config/identity/oidc`, `aud` `ari:cloud:bitbucket::workspace/UUID`, `sub` `{REPOSITORY_UUID}:{STEP_UUID}` ([Bitbucket OIDC](https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/))',
+                '`mint_bitbucket_token` makes such tokens, STS trusts them; the other claim names and the one-hour lifetime: **UNCONFIRMED**',
+                ('test_gitlab_bitbucket_oidc.py::test_a_bitbucket_step_token_is_exchanged_and_pulls',),
+            ),
+            Row(
                 'Pool named with the project ID',
                 'A 400 "invalid audience" ([google-github-actions/auth#269](https://github.com/google-github-actions/auth/issues/269)); the text `Invalid value for "audience". This value should be the full resource name of the Identity Provider. ...` was seen for a malformed audience ([auth#60](https://github.com/google-github-actions/auth/issues/60))',
                 '400 `invalid_request` with that text. That a project ID gets exactly this: **UNCONFIRMED**',

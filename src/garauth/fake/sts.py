@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from garauth import data
-from garauth.fake import cel, errors, github_oidc
+from garauth.fake import cel, errors, github_oidc, gitlab_bitbucket_oidc
 from garauth.fake.jwts import BadJwt, signature_ok, split
 from garauth.fake.oauth import BadForm, form, note, oauth_error
 from garauth.fake.state import ACCESS_TOKEN_LIFETIME, IAM_PREFIX, Principal, State
@@ -115,9 +115,8 @@ class Sts:
         return Response(json.dumps(body).encode(), media_type="application/json")
 
     def _issuer_signed(self, token: str, issuer: str) -> bool:
-        if not issuer.startswith(f"https://{data.endpoints()['circleci_oidc']}/") and not github_oidc.signs(
-            issuer
-        ):
-            return False  # the fake knows only its own issuer's keys
+        circleci = issuer.startswith(f"https://{data.endpoints()['circleci_oidc']}/")
+        if not circleci and not github_oidc.signs(issuer) and not gitlab_bitbucket_oidc.signs(issuer):
+            return False  # the fake knows only its own issuers' keys
         self.state.ensure_issuer_key()
         return signature_ok(token, self.state.issuer_public_key)
