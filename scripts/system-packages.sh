@@ -10,6 +10,7 @@
 #   iproute2, util-linux   `ip`, `unshare` and `nsenter`, which build and join the sandbox
 #   curl             shows the registry's own error body in the sandbox tests
 #   jq               minifies a key file as examples/github/store-key.sh does
+#   openssl          runs the guide's GitLab script that makes DOCKER_AUTH_CONFIG (openssl base64 -A)
 # The engines are checked by their daemons (dockerd, containerd), not by a `docker` command:
 # a docker CLI alone is not an engine. They are installed without starting the machine's own
 # services (policy-rc.d): the tests start their own, inside the sandbox, and stop them.
@@ -30,6 +31,7 @@ need unshare util-linux
 need nsenter util-linux
 need curl curl
 need jq jq
+need openssl openssl
 fi
 
 [ -z "$missing" ] && exit 0

@@ -116,6 +116,13 @@ def aws_auth_on_ar(spec: PullSpec) -> Iterator[Hit]:
         and spec.image is not None
         and spec.image.ar is not None
     ):
+        if spec.platform == "bitbucket_pipelines":  # Bitbucket's block is aws: (oidc-role or keys)
+            yield Hit(
+                spec.credential.position or spec.position,
+                own("aws: authenticates to Amazon ECR, but the image is on Artifact Registry."),
+                own("Use username: _json_key and password: $VARIABLE instead."),
+            )
+            return
         yield Hit(
             spec.credential.position or spec.position,
             own("aws_auth: authenticates to Amazon ECR, but the image is on Artifact Registry."),
