@@ -95,6 +95,14 @@ def test_a_gitlab_id_token_is_exchanged_and_pulls(fake, tmp_path, gauth_request)
     assert dxf_pull(dxf_client(fake, "oauth2accesstoken", creds.token)) == expected_digest(fake)
 
 
+def test_a_token_file_written_with_echo_is_accepted(fake, tmp_path, gauth_request):
+    provider = gitlab_provider(fake)
+    token = ci.mint_gitlab_token(fake.state, f"https://iam.googleapis.com/{provider}")
+    creds = credentials(tmp_path, provider, token + "\n")  # echo "$GCP_ID_TOKEN" > FILE
+    creds.refresh(gauth_request)
+    assert creds.token.startswith("ya29.")
+
+
 def test_a_gitlab_token_for_another_audience_is_refused(fake, tmp_path, gauth_request):
     provider = gitlab_provider(fake)
     token = ci.mint_gitlab_token(fake.state, "https://gitlab.com")  # id_tokens: aud left at GitLab's URL

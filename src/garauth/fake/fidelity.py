@@ -353,6 +353,12 @@ SECTIONS: tuple[Section, ...] = (
                 ('test_gitlab_bitbucket_oidc.py::test_a_bitbucket_step_token_is_exchanged_and_pulls',),
             ),
             Row(
+                'Token file ending in a newline',
+                "Vendors' documented flows write the token with `echo TOKEN > FILE` for `credential_source.file` ([CircleCI OIDC tokens](https://circleci.com/docs/openid-connect-tokens/)), and google-auth sends the file's content as it is",
+                'Accepted: whitespace around `subject_token` is ignored. That STS does exactly this: **UNCONFIRMED**',
+                ('test_gitlab_bitbucket_oidc.py::test_a_token_file_written_with_echo_is_accepted',),
+            ),
+            Row(
                 'Pool named with the project ID',
                 'A 400 "invalid audience" ([google-github-actions/auth#269](https://github.com/google-github-actions/auth/issues/269)); the text `Invalid value for "audience". This value should be the full resource name of the Identity Provider. ...` was seen for a malformed audience ([auth#60](https://github.com/google-github-actions/auth/issues/60))',
                 '400 `invalid_request` with that text. That a project ID gets exactly this: **UNCONFIRMED**',

@@ -66,7 +66,9 @@ class Sts:
         provider = self.state.active_provider(provider_name)
         if provider is None:
             return refuse(errors.STS_NO_PROVIDER, "pool or provider missing or disabled")
-        subject_token = fields.get("subject_token", "")
+        # A token file written with `echo` ends in a newline, which google-auth sends as it is;
+        # vendors document such files for STS (GitLab, CircleCI), so it is accepted: UNCONFIRMED.
+        subject_token = fields.get("subject_token", "").strip()
         try:
             _, claims, _, _ = split(subject_token)
         except BadJwt:

@@ -47,7 +47,7 @@ The reader says what the file says; garauth.rules judges it (garauth.rules.gitla
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,7 @@ class Script:
     name: str
     command: str
     position: Position
+    variables: dict[str, str] = field(default_factory=dict)  # the file's variables for the job
 
 
 class _Reader:
@@ -667,34 +668,24 @@ def job_name(name: str) -> Safe:
 
 def steps_of(path: str, doc: Any) -> list[Script]:
     """Each job's before_script and script, joined as the runner runs them in one shell, and its
-    after_script (a shell of its own), in file order."""
+    after_script (a shell of its own), in file order, with the variables the file defines for
+    the job (as written: the runner fills in references to other variables)."""
     reader = _Reader(path, doc)
     out: list[Script] = []
     for name in reader.jobs():
         job, _ = reader.job(name)
+        variables = {k: v.value for k, v in reader.variables(job).items() if v.value is not None}
         main: list[tuple[str, int, int]] = []
         for key in ("before_script", "script"):
             entry = reader.effective(name, job, key)
             if entry is not None:
                 main += list(_script_lines(reader, entry[0], entry[1], key))
-        if main:
-            out.append(
-                Script(
-                    name, "script", "\n".join(t for t, _, _ in main), Position(path, main[0][1], main[0][2])
-                )
-            )
         after = reader.effective(name, job, "after_script")
-        if after is not None:
-            lines = list(_script_lines(reader, after[0], after[1], "after_script"))
-            if lines:
-                out.append(
-                    Script(
-                        name,
-                        "after_script",
-                        "\n".join(t for t, _, _ in lines),
-                        Position(path, lines[0][1], lines[0][2]),
-                    )
-                )
+        lines = list(_script_lines(reader, after[0], after[1], "after_script")) if after is not None else []
+        for part, found in (("script", main), ("after_script", lines)):
+            if found:
+                first = Position(path, found[0][1], found[0][2])
+                out.append(Script(name, part, "\n".join(t for t, _, _ in found), first, dict(variables)))
     return out
 
 
