@@ -170,3 +170,10 @@ def test_a_misspelt_password_is_a_schema_error(tmp_path):
 def test_an_empty_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="empty"):
         bitbucket_pipelines.read(write(tmp_path, ""))
+
+
+def test_a_configuration_over_the_step_limit_gets_one_line(tmp_path):
+    steps = "".join("    - step: *s\n" for _ in range(10_001))
+    text = f"definitions:\n  steps:\n    - step: &s\n        script: [a]\npipelines:\n  default:\n{steps}"
+    with pytest.raises(UserError, match="10,001 steps"):
+        bitbucket_pipelines.read(write(tmp_path, text))

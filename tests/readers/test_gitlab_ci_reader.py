@@ -474,3 +474,15 @@ def test_a_schema_error_is_reported_with_its_position(tmp_path):
 def test_an_empty_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="empty"):
         gitlab_ci.read(write(tmp_path, ""))
+
+
+def test_a_configuration_over_the_job_limit_gets_one_line(tmp_path):
+    jobs = "".join(f"j{i}:\n  script: [a]\n" for i in range(5_001))
+    with pytest.raises(UserError, match="5,001 jobs; garauth reads configurations of up to 5,000"):
+        gitlab_ci.read(write(tmp_path, jobs))
+
+
+def test_extends_nested_deeper_than_the_limit_is_reported(tmp_path):
+    chain = "".join(f".t{i}:\n  extends: .t{i + 1}\n" for i in range(60)) + ".t60:\n  image: " + IMAGE + "\n"
+    (spec,) = pulls(read(tmp_path, chain + "job:\n  extends: .t0\n  script: [a]\n"))
+    assert any("nested more than 50 levels" in r for r in spec.unresolved)

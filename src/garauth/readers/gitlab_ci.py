@@ -326,6 +326,19 @@ class _Reader:
                     keyless,
                     problems,
                 )
+            elif problems:  # the image may come from what could not be read: say so
+                line, col = yamlfile.key_position(self.doc, name)
+                specs.append(
+                    PullSpec(
+                        image=None,
+                        image_text="",
+                        credential=Credential(kind=CredentialKind.UNKNOWN),
+                        position=Position(self.path, line, col),
+                        context={"job": name, "role": "image"},
+                        platform=NAME,
+                        unresolved=tuple(dict.fromkeys(problems)),
+                    )
+                )
             services = self.effective(name, job, "services")
             if services is not None and isinstance(services[0], list):
                 value, owner, origin = services
