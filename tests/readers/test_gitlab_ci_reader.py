@@ -446,6 +446,44 @@ def test_steps_join_before_script_and_script(tmp_path):
     assert steps[0].position.line == line_of(SCRIPTS, "cat key.json")
 
 
+REFERENCES = f"""\
+.login:
+  before_script:
+    - cat key.json | docker login -u _json_key --password-stdin https://{HOST}
+.image:
+  image: {IMAGE}
+deploy:
+  image: !reference [.image, image]
+  before_script:
+    - echo first
+    - !reference [.login, before_script]
+  script:
+    - !reference [.from-an-include, script]
+    - docker pull {IMAGE}
+"""
+
+
+def test_reference_tags_are_replaced_by_what_they_name_in_the_file(tmp_path):
+    specs = read(tmp_path, REFERENCES)
+    (image,) = pulls(specs)
+    assert str(image.image) == IMAGE and image.position.line == line_of(REFERENCES, "!reference [.image")
+    (login,) = [s for s in specs if "login" in s.context]
+    assert login.credential.username == "_json_key" and login.context["job"] == "deploy"
+    (steps,) = gitlab_ci.run_steps(write(tmp_path, REFERENCES))
+    # in written order; the reference to a file garauth does not have is not run as a command
+    assert steps.command.splitlines() == [
+        "echo first",
+        f"cat key.json | docker login -u _json_key --password-stdin https://{HOST}",
+        f"docker pull {IMAGE}",
+    ]
+
+
+def test_a_reference_cycle_stops_at_gitlab_s_nesting_limit(tmp_path):
+    text = ".a:\n  script: !reference [.b, script]\n.b:\n  script: !reference [.a, script]\njob:\n  script:\n    - !reference [.a, script]\n    - echo ok\n"
+    (steps,) = gitlab_ci.run_steps(write(tmp_path, text))
+    assert steps.command == "echo ok"
+
+
 # -- detection, schema, limits --------------------------------------------------------------------
 
 

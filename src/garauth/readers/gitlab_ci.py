@@ -40,7 +40,11 @@ Public API
         (garauth.readers.shell.logins), context "job" the jobs that run them;
       - each `include:` entry, as an undetermined pull (`unresolved`): garauth does not fetch
         included files, so what their jobs pull is not known.
-A file with a `spec:` header (two YAML documents) and `!reference` tags are not read.
+`!reference [JOB, KEY, ...]` tags are replaced, before anything else, by the value they name in
+this file, as GitLab does (nested up to GitLab's 10 levels,
+https://docs.gitlab.com/ci/yaml/yaml_optimization/#reference-tags); one that names a value
+the file does not hold (an included file's) is left as written, and its script lines are not
+read as commands. A file with a `spec:` header (two YAML documents) is not read.
 The reader says what the file says; garauth.rules judges it (garauth.rules.gitlab_bitbucket).
 """
 
@@ -99,6 +103,7 @@ def read_doc(path: str, doc: Any) -> ReadResult:
         raise UserError(
             own("the file is empty. A GitLab CI/CD configuration defines at least one job."), file=path
         )
+    resolve_references(doc)
     errors = [
         ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
         for e in schemas.validate(doc, "gitlab-ci")
@@ -120,6 +125,53 @@ def read_doc(path: str, doc: Any) -> ReadResult:
             column=col,
         )
     return ReadResult(_Reader(path, doc).pullspecs(), [], NAME)
+
+
+# -- !reference tags ---------------------------------------------------------------------------
+
+
+REFERENCE = "!reference"
+
+
+def _is_reference(node: Any) -> bool:
+    return isinstance(node, list) and getattr(node, "tag", None) == REFERENCE
+
+
+def _lookup(doc: dict, names: list, depth: int) -> Any:
+    """The value `!reference [names...]` names in this file, its own references resolved; None
+    when the file does not hold it or references nest deeper than GitLab allows."""
+    if depth > data.limits()["gitlab_ci"]["max_reference_depth"] or not names:
+        return None
+    node: Any = doc
+    for name in names:
+        if not isinstance(name, str) or not isinstance(node, dict) or name not in node:
+            return None
+        node = node[name]
+    if _is_reference(node):
+        return _lookup(doc, list(node), depth + 1)
+    return node
+
+
+def resolve_references(doc: Any) -> None:
+    """Replace each `!reference` the file can resolve by the value it names, in place."""
+    if not isinstance(doc, dict):
+        return
+    stack: list[Any] = [doc]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        slots = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(slots):
+            if _is_reference(value):
+                found = _lookup(doc, list(value), 1)
+                if found is not None:
+                    node[key] = found
+                    value = found
+            if isinstance(value, (dict, list)) and not _is_reference(value):
+                stack.append(value)
 
 
 # -- jobs as GitLab resolves them ---------------------------------------------------------------
@@ -520,15 +572,19 @@ def _script_lines(reader: _Reader, value: Any, owner: Any, key: str):
         return
     if not isinstance(value, list):
         return
-    stack = [value]
+    stack = [(value, iter(range(len(value))))]  # in written order: nested lists are flattened
     while stack:
-        seq = stack.pop(0)
-        for index, item in enumerate(seq):
-            if isinstance(item, str):
-                line, col = yamlfile.position(seq, index)
-                yield item, line, col
-            elif isinstance(item, list):
-                stack.append(item)
+        seq, indexes = stack[-1]
+        index = next(indexes, None)
+        if index is None:
+            stack.pop()
+            continue
+        item = seq[index]
+        if isinstance(item, str):
+            line, col = yamlfile.position(seq, index)
+            yield item, line, col
+        elif isinstance(item, list) and not _is_reference(item):  # unresolved: not commands
+            stack.append((item, iter(range(len(item)))))
 
 
 class _AuthConfig:
@@ -683,6 +739,7 @@ def steps_of(path: str, doc: Any) -> list[Script]:
     """Each job's before_script and script, joined as the runner runs them in one shell, and its
     after_script (a shell of its own), in file order, with the variables the file defines for
     the job (as written: the runner fills in references to other variables)."""
+    resolve_references(doc)
     reader = _Reader(path, doc)
     out: list[Script] = []
     for name in reader.jobs():
