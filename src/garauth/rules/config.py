@@ -23,7 +23,10 @@ RULES = [
         why=(
             "garauth validates each config with the schema the platform publishes, as vendored by "
             "[check-jsonschema](https://github.com/python-jsonschema/check-jsonschema) (CircleCI's "
-            "comes from SchemaStore). A config the platform rejects pulls nothing, so garauth reports "
+            "comes from SchemaStore; GitHub's, GitLab's and Bitbucket's are its built-in ones), and "
+            "Kubernetes manifests with the API's OpenAPI schemas as "
+            "[kubernetes-validate](https://github.com/willthames/kubernetes-validate) bundles them. "
+            "A config the platform rejects pulls nothing, so garauth reports "
             "the rejection and stops there. Messages name the key, never the value."
         ),
         bad="rules/GA001/bad.yml",
