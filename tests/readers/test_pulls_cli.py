@@ -203,3 +203,21 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"garauth pulls: {bad}:3:1: this is not valid YAML")
     assert proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("example", "platform"),
+    [
+        ("github/job-container.yml", "github_actions"),
+        ("gitlab/json-key.gitlab-ci.yml", "gitlab_ci"),
+        ("kubernetes/pod.yaml", "kubernetes"),
+    ],
+)
+def test_another_platform_s_file_is_named_and_sent_to_check(capsys, example, platform):
+    path = Path(__file__).parents[2] / "examples" / example
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"garauth pulls: {path}: this is a {platform} file; garauth pulls reads CircleCI configs only. "
+        "Run `garauth check` on it for the same findings.\n"
+    )

@@ -57,7 +57,7 @@ import re
 import textwrap
 from typing import Any
 
-from garauth import boundary, report
+from garauth import boundary, report, yamlfile
 from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, Finding, Position, PullSpec, SecretSource
@@ -77,7 +77,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = circleci.read(args.file)
+        doc = yamlfile.load(args.file)
+        other = _other_format(args.file, doc)
+        if other is not None:
+            raise UserError(
+                fmt(
+                    "this is a {} file; garauth pulls reads CircleCI configs only. Run `garauth check` on it "
+                    "for the same findings.",
+                    own(other),
+                ),
+                file=args.file,
+            )
+        result = circleci.read_doc(args.file, doc)
     except UserError as err:
         where = Position(err.file or args.file, err.line or 0, err.column or 0)
         return _errors(args, ReadResult([], [ConfigError(where, err.message)]), [err.render()])
@@ -93,6 +104,20 @@ def run(args: argparse.Namespace) -> int:
         boundary.emit(to_text(args.file, result.pullspecs, found))
     failing = [f for fs in found.values() for f in fs if f.severity.rank >= 2]
     return 1 if failing else 0
+
+
+def _other_format(path: str, doc: object) -> str | None:
+    """The format another reader recognises the file as, when CircleCI's does not."""
+    from garauth.readers import config_readers
+
+    if circleci.detect(path, doc):
+        return None
+    for reader in config_readers():
+        if reader is circleci:
+            continue
+        if reader.detect(path, [doc]) if hasattr(reader, "read_docs") else reader.detect(path, doc):
+            return reader.NAME
+    return None
 
 
 def _error_line(e: ConfigError) -> Safe:
