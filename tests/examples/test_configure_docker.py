@@ -159,3 +159,12 @@ def test_skopeo_pushes_through_the_helper(flow):
 
 def _log(workdir: Path) -> list[dict]:
     return [json.loads(line) for line in (workdir / "requests.log").read_text().splitlines()]
+
+
+def test_the_guide_s_credhelpers_example_is_what_configure_docker_writes(flow):
+    """examples/docker/config-gcloud.json, which the credential-helpers page shows, is the
+    credHelpers entry gcloud wrote here."""
+    _, cwd, _, _ = flow
+    written = json.loads((cwd / "config.json").read_text())["credHelpers"]
+    example = Path(__file__).resolve().parents[2] / "examples" / "docker" / "config-gcloud.json"
+    assert json.loads(example.read_text()) == {"credHelpers": written}

@@ -154,3 +154,59 @@ def limits() -> dict[str, dict]:
 def site_url() -> str:
     """Where the guide is published (project.toml), ending in '/'."""
     return _load("project.toml")["site_url"]
+
+
+@dataclass(frozen=True)
+class PlatformFact:
+    """One fact of the platform comparison: Markdown text and the URL of its primary source
+    (both empty while the fact is not established)."""
+
+    text: str
+    source: str
+    answer: str = ""  # job_image only: "yes", "no" or "" (not established)
+    names: tuple[str, ...] = ()  # usernames only
+
+    @property
+    def known(self) -> bool:
+        return bool(self.text and self.source)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A row of the platform comparison (platforms.toml)."""
+
+    id: str
+    name: str
+    guide: str  # relative to docs/, "" until the guide has a page for it
+    docs: str
+    filled_by: str  # "" when complete; else who completes it
+    job_image: PlatformFact
+    credential: PlatformFact
+    usernames: PlatformFact
+
+
+@cache
+def platforms() -> tuple[Platform, ...]:
+    """The platform comparison's rows (platforms.toml), in table order."""
+
+    def fact(raw: dict) -> PlatformFact:
+        return PlatformFact(
+            text=raw.get("text", ""),
+            source=raw.get("source", ""),
+            answer=raw.get("answer", ""),
+            names=tuple(raw.get("names", ())),
+        )
+
+    return tuple(
+        Platform(
+            id=p["id"],
+            name=p["name"],
+            guide=p["guide"],
+            docs=p["docs"],
+            filled_by=p["filled_by"],
+            job_image=fact(p["job_image"]),
+            credential=fact(p["credential"]),
+            usernames=fact(p["usernames"]),
+        )
+        for p in _load("platforms.toml")["platform"]
+    )

@@ -1,0 +1,24 @@
+"""Every how-to page links the page on least privilege and the risk of keys (issue 10: reader on
+the repository, keyless first, Google's guidance on keys), and that page links Google's."""
+
+from __future__ import annotations
+
+import pytest
+from docpages import DOCS
+
+PAGE = DOCS / "explanation" / "least-privilege.md"
+KEY_GUIDANCE = "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"
+
+
+@pytest.mark.parametrize("page", sorted((DOCS / "how-to").glob("*.md")), ids=lambda p: p.name)
+def test_every_how_to_links_least_privilege(page):
+    assert "../explanation/least-privilege.md" in page.read_text(), (
+        f"{page.relative_to(DOCS)} does not link explanation/least-privilege.md: add a line or a tip "
+        "that links it (reader on the repository, keyless first)"
+    )
+
+
+def test_the_page_links_google_s_key_guidance_and_the_reader_role():
+    text = PAGE.read_text()
+    assert KEY_GUIDANCE in text
+    assert "roles/artifactregistry.reader" in text
