@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -599,3 +601,36 @@ rm -f answer.json
         "Repository url [ghcr.io] is not supported",
         "Repository url [https://index.docker.io/v1/] is not supported",
     ]
+
+
+@pytest.mark.skipif(shutil.which("gcloud") is None, reason="google-cloud-cli is not installed")
+def test_create_cred_config_writes_the_file_the_python_page_shows(tmp_path):
+    """examples/shell/create-cred-config.sh, run as written with Google's gcloud in a network
+    namespace of its own (the command calls no API; nothing could leave anyway), with a
+    throw-away HOME and gcloud configuration."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
+        "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+        "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "1",
+    }
+    if (
+        shutil.which("unshare") is None
+        or subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode
+    ):
+        pytest.skip("cannot make a network namespace to run gcloud in (unshare -rn)")
+    proc = subprocess.run(
+        ["unshare", "-rn", "sh", str(SHELL / "create-cred-config.sh")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, describe(proc)
+    # Stored as gcloud's output (a .txt beside the script): as a .json, garauth check would read
+    # it as a would-be key file.
+    written = json.loads((tmp_path / "credential-config.json").read_text())
+    assert written == json.loads((SHELL / "output" / "credential-config.json.txt").read_text())
+    assert written["credential_source"] == {"file": "oidc-token"}
