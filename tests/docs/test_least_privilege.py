@@ -7,15 +7,22 @@ import pytest
 from docpages import DOCS
 
 PAGE = DOCS / "explanation" / "least-privilege.md"
+TIP = DOCS / "includes" / "least-privilege-tip.md"  # one tip, included by the pages that show it
+INCLUDE = '--8<-- "least-privilege-tip.md"'
 KEY_GUIDANCE = "https://cloud.google.com/iam/docs/best-practices-for-managing-service-account-keys"
 
 
 @pytest.mark.parametrize("page", sorted((DOCS / "how-to").glob("*.md")), ids=lambda p: p.name)
 def test_every_how_to_links_least_privilege(page):
-    assert "../explanation/least-privilege.md" in page.read_text(), (
-        f"{page.relative_to(DOCS)} does not link explanation/least-privilege.md: add a line or a tip "
-        "that links it (reader on the repository, keyless first)"
+    text = page.read_text()
+    assert "../explanation/least-privilege.md" in text or INCLUDE in text, (
+        f"{page.relative_to(DOCS)} does not link explanation/least-privilege.md: add a line that "
+        f"links it, or end the page with {INCLUDE}"
     )
+
+
+def test_the_included_tip_links_the_page():
+    assert "](../explanation/least-privilege.md)" in TIP.read_text()
 
 
 def test_the_page_links_google_s_key_guidance_and_the_reader_role():
