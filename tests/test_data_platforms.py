@@ -4,6 +4,7 @@ to its source, every fact not yet established shown as such with who completes i
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +27,9 @@ def _hook():
 
 def test_the_rows_are_the_platforms_of_the_guide():
     ids = [p.id for p in PLATFORMS]
-    assert ids == ["circleci", "github-actions", "gitlab-ci", "bitbucket-pipelines", "kubernetes", "clients"]
+    assert ids == ["circleci", "github_actions", "gitlab_ci", "bitbucket_pipelines", "kubernetes", "clients"]
+    for platform_id in ids[:-1]:  # each CI system's or runtime's row is named as its reader is
+        assert importlib.import_module(f"garauth.readers.{platform_id}").NAME == platform_id
 
 
 @pytest.mark.parametrize("platform", PLATFORMS, ids=lambda p: p.id)
