@@ -53,7 +53,9 @@ def test_an_unversioned_helper_username_is_told_which_build_writes_the_real_one(
     """docker-credential-gcr built without a version sends _dcgcr__token; the fix cannot be a
     name to type, so it names what sends an accepted one."""
     config = tmp_path / "config.yml"
-    config.write_text(BAD.read_text(encoding="utf-8").replace("__json_key", "_dcgcr__token"), encoding="utf-8")
+    config.write_text(
+        BAD.read_text(encoding="utf-8").replace("__json_key", "_dcgcr__token"), encoding="utf-8"
+    )
     code, out, _ = run(capsys, str(config))
     assert code == 1
     lines = out.splitlines()

@@ -31,6 +31,18 @@ class ConfigError:
         return f"{self.position}: {self.message}" + (f" {self.hint}" if self.hint else "")
 
 
+def schema_errors(path: str, doc: object, schema: str, hint: str) -> list[ConfigError]:
+    """The platform's own schema (garauth.schemas) applied to a document, as ConfigErrors at the
+    position of each problem, with the reader's hint on where to read about the fix."""
+    from garauth import schemas
+    from garauth.boundary import fmt
+
+    return [
+        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), hint)
+        for e in schemas.validate(doc, schema)
+    ]
+
+
 @dataclass(frozen=True)
 class ReadResult:
     pullspecs: list[PullSpec] = field(default_factory=list)
@@ -42,7 +54,14 @@ def config_readers() -> list:
     """Readers of YAML or JSON documents, in the order `garauth check` asks them `detect`. A
     reader of several documents per file (Kubernetes manifests) provides `read_docs(path, docs)`
     instead of `read_doc(path, doc)`."""
-    from garauth.readers import bitbucket_pipelines, circleci, docker_config, github_actions, gitlab_ci, kubernetes
+    from garauth.readers import (
+        bitbucket_pipelines,
+        circleci,
+        docker_config,
+        github_actions,
+        gitlab_ci,
+        kubernetes,
+    )
 
     return [circleci, github_actions, kubernetes, gitlab_ci, bitbucket_pipelines, docker_config]
 

@@ -43,11 +43,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from garauth import boundary, data, refs, schemas, yamlfile
+from garauth import boundary, data, refs, yamlfile
 from garauth.boundary import fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
-from garauth.readers import ConfigError, ReadResult, shell
+from garauth.readers import ReadResult, schema_errors, shell
 from garauth.secretlike import kind_of_secret
 
 NAME = "bitbucket_pipelines"
@@ -78,10 +78,7 @@ def read_doc(path: str, doc: Any) -> ReadResult:
         raise UserError(
             own("the file is empty. A Bitbucket Pipelines configuration has a pipelines: section."), file=path
         )
-    errors = [
-        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
-        for e in schemas.validate(doc, "bitbucket-pipelines")
-    ]
+    errors = schema_errors(path, doc, "bitbucket-pipelines", SCHEMA_HINT)
     if errors:
         return ReadResult([], errors, NAME)
     return ReadResult(_Reader(path, doc).pullspecs(), [], NAME)

@@ -51,11 +51,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from garauth import boundary, data, refs, schemas, yamlfile
+from garauth import boundary, data, refs, yamlfile
 from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
-from garauth.readers import ConfigError, ReadResult, shell
+from garauth.readers import ReadResult, schema_errors, shell
 from garauth.readers.circleci_params import (
     Invocation,
     OverLimit,
@@ -99,10 +99,7 @@ def read_doc(path: str, doc: Any) -> ReadResult:
     """Read an already loaded CircleCI config."""
     if doc is None:
         raise UserError(own("the file is empty. A CircleCI config starts with `version: 2.1`."), file=path)
-    errors = [
-        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
-        for e in schemas.validate(doc, "circleci")
-    ]
+    errors = schema_errors(path, doc, "circleci", SCHEMA_HINT)
     if errors:
         return ReadResult([], errors, NAME)
     jobs = doc.get("jobs") or {}

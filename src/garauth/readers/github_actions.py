@@ -56,11 +56,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from garauth import boundary, data, refs, schemas, yamlfile
+from garauth import boundary, data, refs, yamlfile
 from garauth.boundary import fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
-from garauth.readers import ConfigError, ReadResult, shell
+from garauth.readers import ReadResult, schema_errors, shell
 from garauth.secretlike import kind_of_secret
 
 NAME = "github_actions"
@@ -94,10 +94,7 @@ def read(path: str | Path, text: str | None = None) -> ReadResult:
 def read_doc(path: str, doc: Any) -> ReadResult:
     if doc is None:
         raise UserError(own("the file is empty. A workflow has at least `on:` and `jobs:`."), file=path)
-    errors = [
-        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
-        for e in schemas.validate(doc, "github-workflows")
-    ]
+    errors = schema_errors(path, doc, "github-workflows", SCHEMA_HINT)
     if errors:
         return ReadResult([], errors, NAME)
     jobs = doc.get("jobs") or {}

@@ -55,11 +55,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from garauth import boundary, data, refs, schemas, yamlfile
+from garauth import boundary, data, refs, yamlfile
 from garauth.boundary import Safe, fmt, own
 from garauth.errors import UserError
 from garauth.model import Credential, CredentialKind, ImageRef, Position, PullSpec, RefProblem, SecretSource
-from garauth.readers import ConfigError, ReadResult, docker_config, gitlab_auth_config, shell
+from garauth.readers import ReadResult, docker_config, gitlab_auth_config, schema_errors, shell
 
 NAME = "gitlab_ci"
 AUTH_VARIABLE = "DOCKER_AUTH_CONFIG"
@@ -104,10 +104,7 @@ def read_doc(path: str, doc: Any) -> ReadResult:
             own("the file is empty. A GitLab CI/CD configuration defines at least one job."), file=path
         )
     resolve_references(doc)
-    errors = [
-        ConfigError(Position(path, e.line, e.column), fmt("{}: {}.", e.path, e.message), SCHEMA_HINT)
-        for e in schemas.validate(doc, "gitlab-ci")
-    ]
+    errors = schema_errors(path, doc, "gitlab-ci", SCHEMA_HINT)
     if errors:
         return ReadResult([], errors, NAME)
     jobs = [k for k in doc if k not in GLOBAL_KEYWORDS and isinstance(doc[k], dict)]

@@ -62,10 +62,30 @@ class Rule:
 
 
 def _collect() -> dict[str, Rule]:
-    from garauth.rules import clients, config, credentials, github, gitlab_bitbucket, image, keyfiles, keyless, kubernetes
+    from garauth.rules import (
+        clients,
+        config,
+        credentials,
+        github,
+        gitlab_bitbucket,
+        image,
+        keyfiles,
+        keyless,
+        kubernetes,
+    )
 
     found: dict[str, Rule] = {}
-    for module in (config, credentials, image, keyless, keyfiles, kubernetes, github, gitlab_bitbucket, clients):
+    for module in (
+        config,
+        credentials,
+        image,
+        keyless,
+        keyfiles,
+        kubernetes,
+        github,
+        gitlab_bitbucket,
+        clients,
+    ):
         for rule in module.RULES:
             if rule.id in found:
                 raise RuntimeError(f"two rules share the ID {rule.id}")

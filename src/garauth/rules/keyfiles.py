@@ -28,7 +28,11 @@ def key_unusable(key: KeyFile) -> Iterator[Hit]:
         return
     if facts.key is None and not facts.layers and not facts.private_key_material:
         return  # not a key file at all
-    if facts.key is not None and facts.key.get("type") == "external_account" and not facts.private_key_material:
+    if (
+        facts.key is not None
+        and facts.key.get("type") == "external_account"
+        and not facts.private_key_material
+    ):
         return  # a Workload Identity Federation credential configuration: no secret, and not meant as a key
     yield Hit(
         key.position,
@@ -63,7 +67,7 @@ RULES = [
             "Secret stores and copy-paste add layers around a key: quotes, escaped quotes, base64 "
             "twice, a lost end. Artifact Registry then answers `Unable to parse json key`. garauth "
             "takes the layers off one by one and names each. A Workload Identity Federation "
-            "credential configuration (`\"type\": \"external_account\"`) holds no secret and is not "
+            'credential configuration (`"type": "external_account"`) holds no secret and is not '
             "judged here; `garauth key check` still says it is not a key."
         ),
         bad="rules/GA402/bad.json",
