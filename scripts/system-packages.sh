@@ -32,6 +32,7 @@ need nsenter util-linux
 need curl curl
 need jq jq
 need openssl openssl
+need chromium chromium  # the browser tests (tests/browser), driven by Playwright
 fi
 
 [ -z "$missing" ] && exit 0
