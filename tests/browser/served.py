@@ -20,7 +20,18 @@ from urllib.parse import unquote, urlsplit
 
 from docpages import DOCS, EXAMPLES, ROOT, Fence, fences, split_target
 
-__all__ = ["ROOT", "build", "serve", "base_path", "is_local", "pages", "url_of", "copy_text", "is_output"]
+__all__ = [
+    "DOCS",
+    "ROOT",
+    "build",
+    "serve",
+    "base_path",
+    "is_local",
+    "pages",
+    "url_of",
+    "copy_text",
+    "is_output",
+]
 
 
 def build(project: Path, out: Path) -> Path:
