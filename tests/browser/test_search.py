@@ -13,8 +13,15 @@ TROUBLESHOOTING = "how-to/troubleshoot-circleci/"
 PASTED = [
     ("Unable to parse json key", TROUBLESHOOTING),
     ("No valid credential was supplied", TROUBLESHOOTING),
+    ('Permission "artifactregistry.repositories.downloadArtifacts" denied', TROUBLESHOOTING),
+    ("downloadArtifacts", TROUBLESHOOTING),
     ("Unauthenticated request", TROUBLESHOOTING),
+    ("authentication failed", TROUBLESHOOTING),
+    ("no such host", TROUBLESHOOTING),
+    ("invalid_grant", TROUBLESHOOTING),
+    ("us-central-1", TROUBLESHOOTING),
     ("__json_key", TROUBLESHOOTING),
+    ("_json_key_base64", "how-to/circleci-json-key/"),
     ("exceeds the 127 bytes limit", "how-to/circleci-gcp-auth/"),
 ]
 
