@@ -94,7 +94,8 @@ def test_built_pages_request_nothing_from_other_hosts(site):
 
 
 def test_hosts_page_lists_every_host_from_the_data(site):
-    html = (site / "reference" / "hosts" / "index.html").read_text(encoding="utf-8")
+    # Line-break points (<wbr>, docs/hooks/tables.py) sit inside host names; a reader sees none.
+    html = (site / "reference" / "hosts" / "index.html").read_text(encoding="utf-8").replace("<wbr>", "")
     missing = [h for h in data.registry_hosts() if h not in html]
     assert missing == []
     assert "garauth:" not in html  # every table marker was replaced
