@@ -1,7 +1,9 @@
 """Copying: each code block's copy button puts exactly its example on the clipboard.
 
 The expected text comes from the example file itself (the section the page includes, as
-pymdownx.snippets cuts it), not from the page; blocks in tabs that are not shown are copied too.
+pymdownx.snippets cuts it), not from the page; blocks in tabs that are not shown are copied
+after choosing their tab. Copied lines carry no trailing whitespace (issue 11, defect 9: an
+annotated line left two spaces, which YAML linters flag).
 """
 
 from __future__ import annotations
@@ -10,6 +12,15 @@ import pytest
 from served import copy_text, page_fences, pages, url_of
 
 BLOCKS = "article.md-content__inner div.highlight"
+
+
+def show(block):
+    """Bring a block in a tab that is not shown into view, as a reader would: choose its tab."""
+    if block.is_visible():
+        return
+    tab = block.locator("xpath=ancestor::div[contains(@class,'tabbed-block')][1]")
+    index = tab.evaluate("t => [...t.parentNode.children].indexOf(t)")
+    tab.locator("xpath=../..").locator(":scope > .tabbed-labels > label").nth(index).click()
 
 
 def _lines(text: str) -> list[str]:
@@ -27,11 +38,12 @@ def test_every_copy_button_copies_its_example_exactly(visit, md):
         button = blocks.nth(i).locator('button.md-code__button[data-md-type="copy"]')
         assert button.count() == 1, f"{fence}: no copy button"
         page.evaluate("navigator.clipboard.writeText('')")
-        if button.is_visible():
-            button.click()
-        else:  # in a tab that is not shown: the reader would switch tabs first
-            button.dispatch_event("click")
+        show(blocks.nth(i))
+        button.click()
         copied = page.evaluate("navigator.clipboard.readText()")
+        trailing = [n for n, line in enumerate(copied.split("\n"), 1) if line != line.rstrip()]
+        if trailing:
+            wrong.append(f"{fence}: trailing whitespace on copied line(s) {trailing}")
         if _lines(copied) != _lines(copy_text(fence)):
             wrong.append(f"{fence}: copied {copied!r}, expected {copy_text(fence)!r}")
     assert wrong == []
