@@ -101,6 +101,14 @@ def test_hosts_page_lists_every_host_from_the_data(site):
     assert "garauth:" not in html  # every table marker was replaced
 
 
+def test_contributor_pages_stay_out_of_the_reader_s_search(site):
+    import json
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert [d["location"] for d in index["docs"] if d["location"].startswith("contributing/")] == []
+    assert (site / "contributing" / "fake-registry" / "index.html").is_file()
+
+
 def test_missing_include_fails_the_build(project_copy, tmp_path):
     page = project_copy / "docs" / "index.md"
     page.write_text(page.read_text() + '\n```yaml\n--8<-- "circleci/no-such-file.yml"\n```\n')

@@ -1,6 +1,6 @@
 """Every test the fake's fidelity tables name exists.
 
-The tables in docs/reference/fake-registry.md are rendered from records (garauth.fake.fidelity
+The tables in docs/contributing/fake-registry.md are rendered from records (garauth.fake.fidelity
 rows, garauth.fake.errors errors); each names its tests as `FILE::TEST` under tests/fake/ (or
 `tests/PATH::TEST`). Rows still written by hand in the page (`| ... | FILE::TEST |`) are read too
 (a bare `::TEST` is in the file named before it in the same cell). A renamed or deleted test makes
@@ -15,7 +15,7 @@ from pathlib import Path
 from garauth.fake import errors, fidelity
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "docs" / "reference" / "fake-registry.md"
+PAGE = ROOT / "docs" / "contributing" / "fake-registry.md"
 TESTS = ROOT / "tests"
 HAND_WRITTEN = re.compile(r"`((?:tests/[\w/]+/)?(?:test_\w+\.py)?)::(test_\w+)`")
 
