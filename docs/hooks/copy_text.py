@@ -15,7 +15,7 @@ import re
 _GAP = re.compile(r'<span class="w">([ \t]+)</span>(<span class="c[1m]?">#\s*\(\d+\)!</span>)')
 # A code block (its <pre> holds no </div>) and what follows it. Material turns `# (1)!` comments
 # into annotations only when a numbered list follows the block; elsewhere they stay as written.
-_BLOCK = re.compile(r'(<div class="[^"]*\bhighlight\b[^"]*">.*?</div>)(\s*<ol>)?', re.DOTALL)
+_BLOCK = re.compile(r'(<div class="[^"]*\bhighlight\b[^"]*"[^>]*>.*?</div>)(\s*<ol>)?', re.DOTALL)
 
 
 def mark(html: str) -> str:

@@ -23,6 +23,13 @@ def _is_output(rest: str, body: list[str]) -> bool:
     return any((m := _INCLUDE.match(line)) and m["path"].endswith(".txt") for line in body)
 
 
+CONFIG = ("yaml", "yml", "sh", "bash", "shell", "json")
+
+
+def _is_help(body: list[str]) -> bool:
+    return any((m := _INCLUDE.match(line)) and m["path"].endswith(".help.txt") for line in body)
+
+
 def mark(markdown: str) -> str:
     lines = markdown.split("\n")
     out = []
@@ -40,7 +47,10 @@ def mark(markdown: str) -> str:
         body = lines[i + 1 : j]
         rest = (m["rest"] or "").strip()
         if _is_output(rest, body):
-            out.append(f"{m['indent']}{m['fence']} {{ .{m['lang']} .output {rest} }}")
+            skip = ' data-search-exclude=""' if _is_help(body) else ""
+            out.append(f"{m['indent']}{m['fence']} {{ .{m['lang']} .output {rest}{skip} }}")
+        elif m["lang"] in CONFIG:
+            out.append(f'{m["indent"]}{m["fence"]} {{ .{m["lang"]} {rest} data-search-exclude="" }}')
         else:
             out.append(lines[i])
         out += lines[i + 1 : j + 1]

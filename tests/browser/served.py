@@ -1,14 +1,17 @@
 """The built site as a reader gets it: built once, served on 127.0.0.1 under the site's sub-path.
 
 The server behaves like GitHub Pages for what the tests need: `DIR/` serves `DIR/index.html`,
-`DIR` without the slash redirects to `DIR/`, and a missing path gets the site's `404.html` with
-status 404. It binds port 0 on 127.0.0.1 and stops when the `with` block ends.
+`DIR` without the slash redirects to `DIR/`, a missing path gets the site's `404.html` with
+status 404, and text (HTML, CSS, scripts, JSON, SVG) is sent gzip-compressed to a client that
+accepts it. It binds port 0 on 127.0.0.1 and stops when the `with` block ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.server
+import io
 import os
 import re
 import subprocess
@@ -58,6 +61,9 @@ def base_path(project: Path = ROOT) -> str:
     return urlsplit(url).path if url else "/garauth/"
 
 
+_COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".map"}
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
 
@@ -81,7 +87,18 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not target.is_file() or ".." in Path(rel).parts:
             return self._not_found()
         self.path = "/" + str(target.relative_to(self.directory))
+        if target.suffix in _COMPRESSED and "gzip" in self.headers.get("Accept-Encoding", ""):
+            return self._gzip(target)
         return super().send_head()
+
+    def _gzip(self, target: Path):
+        body = gzip.compress(target.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(target)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def _not_found(self):
         body = Path(self.directory, "404.html").read_bytes()
