@@ -27,7 +27,11 @@ CONFIG = ("yaml", "yml", "sh", "bash", "shell", "json")
 
 
 def _is_help(body: list[str]) -> bool:
-    return any((m := _INCLUDE.match(line)) and m["path"].endswith(".help.txt") for line in body)
+    """--help texts, and registry answers (their message is also in the client's output above
+    them), stay out of the search index."""
+    return any(
+        (m := _INCLUDE.match(line)) and m["path"].endswith((".help.txt", ".registry.txt")) for line in body
+    )
 
 
 def mark(markdown: str) -> str:
