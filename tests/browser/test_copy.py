@@ -1,8 +1,8 @@
 """Copying: each code block's copy button puts exactly its example on the clipboard.
 
 The expected text comes from the example file itself (the section the page includes, as
-pymdownx.snippets cuts it), not from the page; blocks in tabs that are not shown are copied
-after choosing their tab. Copied lines carry no trailing whitespace (issue 11, defect 9: an
+pymdownx.snippets cuts it), not from the page; blocks that are not shown are copied after
+opening their collapsed admonition or choosing their tab. Copied lines carry no trailing whitespace (issue 11, defect 9: an
 annotated line left two spaces, which YAML linters flag).
 """
 
@@ -15,7 +15,13 @@ BLOCKS = "article.md-content__inner div.highlight"
 
 
 def show(block):
-    """Bring a block in a tab that is not shown into view, as a reader would: choose its tab."""
+    """Bring a block that is not shown into view, as a reader would: open the collapsed
+    admonition (`??? example`) that holds it, or choose its tab."""
+    if block.is_visible():
+        return
+    closed = block.locator("xpath=ancestor::details[not(@open)]")
+    for i in reversed(range(closed.count())):  # outermost first
+        closed.nth(i).locator(":scope > summary").click()
     if block.is_visible():
         return
     tab = block.locator("xpath=ancestor::div[contains(@class,'tabbed-block')][1]")

@@ -58,9 +58,10 @@ def test_pages_workflow_builds_with_make_site_and_publishes_its_output():
     assert any(str(s.get("uses", "")).startswith("actions/deploy-pages@") for s in deploy["steps"])
 
 
-def test_garauth_check_does_not_read_github_workflows_yet():
+def test_garauth_check_reads_the_pages_workflow_and_finds_nothing():
     found = garauth_check(PAGES)
-    assert found["checked"] == [] and [s["file"] for s in found["skipped"]] == [".github/workflows/pages.yml"]
+    assert found["checked"] == [{"file": ".github/workflows/pages.yml", "format": "github_actions"}]
+    assert found["findings"] == [] and found["errors"] == []
 
 
 def test_circleci_config_is_valid_for_circleci_s_schema():
