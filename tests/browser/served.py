@@ -137,8 +137,8 @@ def is_local(url: str, server: str) -> bool:
 
 
 def pages() -> list[Path]:
-    """Every Markdown page of the guide."""
-    return sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)
+    """Every Markdown page of the guide (not the hooks, nor the parts pages include)."""
+    return sorted(p for p in DOCS.rglob("*.md") if not {"hooks", "includes"} & set(p.parts))
 
 
 def url_of(page: Path) -> str:

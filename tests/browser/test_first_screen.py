@@ -1,18 +1,20 @@
 """A how-to leads with what the reader came to copy: its first code block starts on the first
 screen of a desktop browser (1280 x 800), before prerequisites and background (issue 11,
-defect 4: the JSON-key how-to's config started 1.5 screens down). The troubleshooting page
-(a lookup page, read from its headings) and the snippet generator (a form first) are left out."""
+defect 4: the JSON-key how-to's config started 1.5 screens down). Troubleshooting pages
+(lookup pages, read from their headings) and the snippet generator (a form first) are left out."""
 
 from __future__ import annotations
 
 import pytest
 from served import DOCS, url_of
 
-# The CircleCI how-tos the issue audited (the Kubernetes how-tos are another section's).
+# Every how-to but the Kubernetes ones, which open with what the node pulls as and which
+# Secret to make (their first code block starts at 1173-1208 px): not yet reordered.
 HOW_TOS = sorted(
     p
     for p in (DOCS / "how-to").glob("*.md")
-    if p.name not in ("troubleshoot-circleci.md", "snippet-generator.md", "index.md")
+    if p.name not in ("snippet-generator.md", "index.md")
+    and "troubleshoot" not in p.name
     and not p.name.startswith("kubernetes-")
 )
 SCREEN = {"width": 1280, "height": 800}

@@ -38,7 +38,7 @@ class Fence:
 
 
 def pages() -> list[Path]:
-    return sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.parts)
+    return sorted(p for p in DOCS.rglob("*.md") if not {"hooks", "includes"} & set(p.parts))
 
 
 def fences(page: Path) -> list[Fence]:

@@ -13,7 +13,7 @@ import re
 from docpages import DOCS, ROOT
 from ruamel.yaml import YAML
 
-READER_SECTIONS = ("Tutorial", "How-to (CircleCI)", "Reference", "Explanation")
+READER_SECTIONS = ("Tutorial", "How-to", "Reference", "Explanation")
 CONTRIBUTING = "Contributing"
 EXPLAINING = re.compile(r"^#{2,3} (?:Why\b|How it\b|.*\bworks?$)", re.IGNORECASE)
 
