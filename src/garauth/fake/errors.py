@@ -1,7 +1,7 @@
 """Every error the fake sends, as one record each: HTTP status, code, message, where the text comes
 from, whether Google is known to send it, and the tests that show the fake sending it.
 
-docs/reference/fake-registry.md renders its error table from these records (docs/hooks/), and
+docs/contributing/fake-registry.md renders its error table from these records (docs/hooks/), and
 tests/fake/test_fidelity_table.py checks that every test a record names exists. A message may
 hold `{fields}`, filled in when the error is sent (`err.text(permission=...)`).
 

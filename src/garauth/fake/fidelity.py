@@ -1,7 +1,7 @@
 """The fake's fidelity table: for each behaviour, what Artifact Registry (or Google, CircleCI,
 Distribution) does, with sources, what the fake does, and the tests that show it.
 
-docs/reference/fake-registry.md renders these rows (docs/hooks/), with the table of every error
+docs/contributing/fake-registry.md renders these rows (docs/hooks/), with the table of every error
 the fake sends (errors.py); tests/fake/test_fidelity_table.py checks that every test a row or an
 error names exists. Cells are Markdown. **UNCONFIRMED** marks what no primary source shows.
 """

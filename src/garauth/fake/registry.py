@@ -2,7 +2,7 @@
 
 Paths: https://github.com/opencontainers/distribution-spec/blob/main/spec.md . What is AR's own
 (challenge, usernames, denials, where the location comes from) follows the reference file and is
-listed with sources in docs/reference/fake-registry.md.
+listed with sources in docs/contributing/fake-registry.md.
 
 Decisions (UNCONFIRMED where marked in errors.py and the fidelity table):
 - Denials come from the token endpoint, for every scope the client asks for (pull is checked
