@@ -70,7 +70,7 @@ def browser():
 
 @pytest.fixture
 def visit(browser, server):
-    """visit(path, width=1280, height=800) -> a loaded Playwright page of the served site.
+    """visit(path, width=1280, height=800, wait="load") -> a loaded Playwright page of the served site.
 
     Each call gets a fresh context (clipboard allowed). Requests to any host but the local
     server are aborted; the list of them is checked after the test.

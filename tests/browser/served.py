@@ -136,9 +136,24 @@ def is_local(url: str, server: str) -> bool:
     return parts.scheme == "http" and parts.netloc == own.netloc
 
 
-def pages() -> list[Path]:
+def all_pages() -> list[Path]:
     """Every Markdown page of the guide (not the hooks, nor the parts pages include)."""
     return sorted(p for p in DOCS.rglob("*.md") if not {"hooks", "includes"} & set(p.parts))
+
+
+RULE_PAGES = DOCS / "reference" / "rules"
+
+
+def pages() -> list[Path]:
+    """The pages the browser tests open: every written page, and of the per-rule pages (one
+    template, garauth.rules.pages, filled from each rule's data and examples; tests/rules checks
+    each is up to date) three: the first, the last, and the one with the most text."""
+    found = all_pages()
+    rules = [p for p in found if p.parent == RULE_PAGES and p.name.startswith("GA")]
+    if not rules:
+        return found
+    sample = {rules[0], rules[-1], max(rules, key=lambda p: len(p.read_text(encoding="utf-8")))}
+    return [p for p in found if p not in rules or p in sample]
 
 
 def url_of(page: Path) -> str:

@@ -50,6 +50,7 @@ def test_every_copy_button_copies_its_example_exactly(visit, md):
         trailing = [n for n, line in enumerate(copied.split("\n"), 1) if line != line.rstrip()]
         if trailing:
             wrong.append(f"{fence}: trailing whitespace on copied line(s) {trailing}")
-        if _lines(copied) != _lines(copy_text(fence)):
-            wrong.append(f"{fence}: copied {copied!r}, expected {copy_text(fence)!r}")
+        expected = copy_text(fence).expandtabs(4)  # Python-Markdown expands tabs (tab_length 4)
+        if _lines(copied) != _lines(expected):
+            wrong.append(f"{fence}: copied {copied!r}, expected {expected!r}")
     assert wrong == []

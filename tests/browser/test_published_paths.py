@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import served
-from served import DOCS, pages, url_of
+from served import DOCS, url_of
 
 from garauth import data
 
@@ -39,14 +39,18 @@ def test_a_section_url_is_a_page_that_links_each_page_of_the_section(server, sec
     status, html = fetch(server + section)
     assert status == 200, f"{section} answers {status}"
     folder = DOCS / section.rstrip("/")
-    wanted = [url_of(md)[len(section) :] for md in pages() if md.parent == folder and md.name != "index.md"]
+    wanted = [
+        url_of(md)[len(section) :]
+        for md in served.all_pages()
+        if md.parent == folder and md.name != "index.md"
+    ]
     linked = set(re.findall(r'href="([^"#]+)"', html.split('class="md-content"', 1)[1]))
     assert [w for w in wanted if w not in linked] == []
 
 
 def test_sitemap_lists_every_page_under_site_url(site):
     listed = set(re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text()))
-    wanted = {served.site_url() + url_of(md) for md in pages()}
+    wanted = {served.site_url() + url_of(md) for md in served.all_pages()}
     assert wanted - listed == set()
 
 

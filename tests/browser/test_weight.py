@@ -105,7 +105,9 @@ def test_largest_page_is_within_budget_of_a_stock_material_page(browser, server,
     print(f"search index: {index} bytes, {index / sum(stock_weight.values()):.2f}x the whole stock page")
     for name, size in sorted(weights.items(), key=lambda kv: -kv[1]):
         print(f"{size:>9} bytes  {size / stock:.2f}x  {name} (without the index)")
-    assert ratio <= BUDGET, f"{largest} weighs {readers[largest]} bytes without the index, {ratio:.2f}x the stock page ({stock})"
+    assert ratio <= BUDGET, (
+        f"{largest} weighs {readers[largest]} bytes without the index, {ratio:.2f}x the stock page ({stock})"
+    )
 
 
 def test_search_index_is_within_budget(browser, server, stock_weight):
