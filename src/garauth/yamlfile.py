@@ -15,9 +15,10 @@ parser is used, never its YAML 1.1 loader); this module builds the values itself
 Values are dicts (`YamlMap`), lists (`YamlSeq`), str, int, float, bool and None. An alias is
 the same object as its anchor (never a copy). Merge keys (`<<: *base`) are applied as CircleCI
 and GitLab read them. The core schema's tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`,
-`!!map`, `!!seq`) are applied. A local tag (`!name`, such as GitLab's `!reference`) is kept, not
-applied: the node is read as if untagged and carries the tag (`.tag` on a mapping, a sequence or a
-`TaggedStr`), for a reader whose platform defines it. Any other tag is refused with its position.
+`!!map`, `!!seq`) are applied. A local tag (`!name`, such as GitLab's `!reference`) is not applied: the
+node is read as if untagged; on a mapping or a sequence the tag stays as `.tag`, for a reader
+whose platform defines it, and on a scalar it is dropped (the text is kept as a string: a str
+subclass would not pass the schema validator). Any other tag is refused with its position.
 """
 
 from __future__ import annotations
@@ -64,12 +65,6 @@ class YamlSeq(list):
         self.pos = pos
         self.item_pos: list[tuple[int, int]] = []
         self.tag = tag  # a local tag written on it (`!name`), else None
-
-
-class TaggedStr(str):
-    """A scalar written with a local tag (`!name value`): its text, unresolved, and the tag."""
-
-    tag: str
 
 
 def _local(tag: str) -> bool:
@@ -425,8 +420,7 @@ class _Builder:
             if want is float:
                 value = float(value)
         elif _local(tag):
-            value = TaggedStr(text)
-            value.tag = tag
+            value = text  # a platform's own tag on a scalar: the text, unresolved
         else:
             raise self.fail(
                 fmt("the YAML tag {} is not one garauth reads (YAML 1.2 core schema); remove it.", _tag(tag)),
