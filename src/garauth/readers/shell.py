@@ -110,8 +110,8 @@ def _words(text: str) -> list[str] | None:
 
 def _login(command: str, where: Position) -> PullSpec | None:
     stages = [s for s in re.split(r"(?<!\|)\|(?!\|)", command)]
-    if not stages:
-        return None
+    if not stages or not any(client in stages[-1] for client in CLIENTS):
+        return None  # no client named: not a login (and no shlex pass over a long command)
     last = _words(stages[-1])
     if not last:
         return None
