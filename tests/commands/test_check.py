@@ -96,6 +96,28 @@ def test_a_folder_is_searched_and_unknown_files_are_listed_as_skipped(capsys, tm
     assert "node_modules" not in out
 
 
+def test_pyproject_exclude_leaves_folders_and_files_out_of_a_search(capsys, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.garauth]\nexclude = ["fixtures", "ci/*/old.yml"]\n')
+    for where in ("fixtures/deep", "ci/a"):
+        (tmp_path / where).mkdir(parents=True)
+    (tmp_path / "fixtures" / "deep" / "config.yml").write_text(BAD.read_text())
+    (tmp_path / "ci" / "a" / "old.yml").write_text(BAD.read_text())
+    (tmp_path / "ci" / "a" / "new.yml").write_text(GOOD.read_text())
+    code, out, _ = run(capsys, ".")
+    assert (code, out) == (
+        0,
+        "garauth check: 1 file(s) checked, 0 skipped; 0 error(s), 0 warning(s), 0 info\n",
+    )
+    code, out, _ = run(capsys, "fixtures/deep/config.yml")  # a file named on the command line is checked
+    assert code == 1 and "GA101 error" in out
+
+
+def test_pyproject_exclude_must_be_a_list_of_globs(capsys, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.garauth]\nexclude = "tests"\n')
+    code, _, err = run(capsys, str(GOOD))
+    assert code == 2 and "[tool.garauth] exclude must be a list of globs" in err
+
+
 def test_standard_input_with_a_name(capsys, monkeypatch):
     import io
 

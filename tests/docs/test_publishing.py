@@ -37,6 +37,22 @@ def garauth_check(path) -> dict:
     return json.loads(proc.stdout)
 
 
+def test_garauth_check_on_the_whole_repository_finds_nothing():
+    """The guide's own configs and examples pass its tool; the wrong-on-purpose files (broken
+    examples, rule examples, test fixtures) are excluded in pyproject.toml's [tool.garauth]."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "garauth", "check", "--format", "json", "--fail-on", "info", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = json.loads(proc.stdout)
+    assert (proc.returncode, found["findings"], found["errors"]) == (0, [], []), proc.stderr
+    checked = {c["file"] for c in found["checked"]}
+    assert "./examples/circleci/gcp-auth-implicit.yml" in checked and "./.circleci/config.yml" in checked
+
+
 def test_pages_workflow_is_valid_for_github_s_schema():
     assert schemas.validate(yamlfile.load(PAGES), "github-workflows") == []
 

@@ -18,10 +18,11 @@ reference, a variable name, a short name); a key, token or password is described
 Configuration, in pyproject.toml (the nearest one above the current folder, or --config):
     [tool.garauth]
     ignore = ["GA109"]                 # rules not to report
+    exclude = ["tests", "*/broken"]    # folders or files not searched (globs, from that file's folder)
     severity = { GA106 = "error" }     # a rule's severity, changed
     fail-on = "warning"                # the lowest severity that makes the exit status 1
-A finding is also silenced by a comment `# garauth: ignore[GA101]` (several IDs: [GA101,GA102])
-on its line or on the line above.
+A file named on the command line is checked even when excluded. A finding is also silenced by a
+comment `# garauth: ignore[GA101]` (several IDs: [GA101,GA102]) on its line or on the line above.
 
 Limits, so that any file gets an answer in bounded time and memory (over one, the file gets one
 line naming the limit): see the CLI reference page, or `garauth.data.limits()`.
@@ -35,6 +36,7 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import sys
@@ -84,6 +86,22 @@ class Settings:
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING
+    exclude: list[str] = field(default_factory=list)  # globs, relative to `root`
+    root: Path | None = None  # the folder of the pyproject.toml the settings came from
+
+    def excluded(self, path: str) -> bool:
+        """Whether a path found in a folder is left out: it, or a folder above it, matches a glob."""
+        if not self.exclude or self.root is None:
+            return False
+        try:
+            parts = Path(path).resolve().relative_to(self.root).parts
+        except ValueError:
+            return False  # outside the project the settings belong to
+        return any(
+            fnmatch.fnmatchcase("/".join(parts[:n]), glob)
+            for glob in self.exclude
+            for n in range(1, len(parts) + 1)
+        )
 
 
 @dataclass
@@ -98,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     outcome = Outcome()
     paths = args.paths or ["."]
-    files = list(_files(paths, outcome))
+    files = list(_files(paths, outcome, settings))
     for number, path in enumerate(files, 1):
         if len(files) > 50 and sys.stderr.isatty():
             print(f"\rgarauth check: {number}/{len(files)} files", end="", file=sys.stderr, flush=True)
@@ -115,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 # -- which files ---------------------------------------------------------------------------------------
 
 
-def _files(paths: list[str], outcome: Outcome):
+def _files(paths: list[str], outcome: Outcome, settings: Settings):
     for given in paths:
         if given == "-":
             yield "-"
@@ -125,9 +143,17 @@ def _files(paths: list[str], outcome: Outcome):
             found = []
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(
-                    d for d in dirs if (not d.startswith(".") or d in SHOWN_DOT_DIRS) and d not in SKIP_DIRS
+                    d
+                    for d in dirs
+                    if (not d.startswith(".") or d in SHOWN_DOT_DIRS)
+                    and d not in SKIP_DIRS
+                    and not settings.excluded(os.path.join(root, d))
                 )
-                found += [os.path.join(root, n) for n in sorted(names) if n.endswith(CANDIDATES)]
+                found += [
+                    os.path.join(root, n)
+                    for n in sorted(names)
+                    if n.endswith(CANDIDATES) and not settings.excluded(os.path.join(root, n))
+                ]
             yield from found
         elif p.exists():
             yield given
@@ -219,7 +245,7 @@ def _without_ignored(found: list[Finding], text: str) -> list[Finding]:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
-    table = _config_table(args.config)
+    table, settings.root = _config_table(args.config)
     known = rules()
 
     def rule_ids(values: Any, where: str) -> set[str]:
@@ -250,6 +276,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.severity[rule_id] = _severity(level, "[tool.garauth] severity")
     if "fail-on" in table:
         settings.fail_on = _severity(table["fail-on"], "[tool.garauth] fail-on")
+    exclude = table.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
+        raise UserError(own('[tool.garauth] exclude must be a list of globs, e.g. exclude = ["tests"].'))
+    settings.exclude = [g.strip("/") for g in exclude]
     if args.fail_on:
         settings.fail_on = Severity(args.fail_on)
     settings.ignore |= rule_ids(args.ignore, "--ignore")
@@ -263,7 +293,8 @@ def _severity(value: Any, where: str) -> Severity:
         raise UserError(fmt("{} takes error, warning or info.", own(where))) from None
 
 
-def _config_table(config: str | None) -> dict:
+def _config_table(config: str | None) -> tuple[dict, Path | None]:
+    """The [tool.garauth] table and the folder of the file that holds it."""
     if config:
         path: Path | None = Path(config)
     else:
@@ -276,7 +307,7 @@ def _config_table(config: str | None) -> dict:
             None,
         )
     if path is None:
-        return {}
+        return {}, None
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as err:
@@ -286,7 +317,7 @@ def _config_table(config: str | None) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         raise UserError(own("this is not valid TOML."), file=str(path)) from None
     table = data.get("tool", {}).get("garauth", {})
-    return table if isinstance(table, dict) else {}
+    return (table if isinstance(table, dict) else {}), path.resolve().parent
 
 
 def _apply(found: list[Finding], settings: Settings) -> list[Finding]:
